@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Message directions.
+const (
+	DirIn  = "IN"
+	DirOut = "OUT"
+)
+
+// Message log statuses. OUT rows go pending → sent | failed, or are
+// written suppressed (rate limited). IN rows are received, or skipped when
+// the bot deliberately does not answer (human handoff).
+const (
+	StatusPending    = "pending"
+	StatusSent       = "sent"
+	StatusFailed     = "failed"
+	StatusSuppressed = "suppressed"
+	StatusReceived   = "received"
+	StatusSkipped    = "skipped"
+)
+
+// Who wrote a message.
+const (
+	SourceCustomer = "customer" // IN rows
+	SourceBot      = "bot"
+	SourceHuman    = "human"
+	SourceSystem   = "system"
+)
+
+// MessageLog is one message in either direction. Rows are written through
+// Commit (the group-commit writer), which assigns ID.
+//
+// IDs are time-ordered: the writer builds them from the commit time in
+// Unix milliseconds shifted left 20 bits plus a sequence, never going
+// backwards (also across restarts: it starts above the table's MAX(id)).
+// Ordering by ID is therefore commit order, which is what ListLogs and
+// ScanLogs use; CreatedAt is whatever the caller set (default: the time
+// of the Commit call).
+type MessageLog struct {
+	ID          int64     `gorm:"column:id;primaryKey;autoIncrement:false" json:"id"`
+	TenantID    string    `gorm:"column:tenant_id" json:"tenant_id"`
+	Direction   string    `gorm:"column:direction" json:"direction"`
+	Chat        string    `gorm:"column:chat" json:"chat"`
+	FromNumber  string    `gorm:"column:from_number" json:"from_number"`
+	ToNumber    string    `gorm:"column:to_number" json:"to_number"`
+	MessageText string    `gorm:"column:message_text" json:"message_text"`
+	WAMessageID string    `gorm:"column:wa_message_id" json:"wa_message_id"`
+	Intent      string    `gorm:"column:intent" json:"intent"`
+	Status      string    `gorm:"column:status" json:"status"`
+	Source      string    `gorm:"column:source" json:"source"`
+	Error       string    `gorm:"column:error" json:"error"`
+	ReplyTo     *int64    `gorm:"column:reply_to" json:"reply_to"` // the IN row an OUT reply answers
+	CreatedAt   time.Time `gorm:"column:created_at" json:"created_at"`
+	UpdatedAt   time.Time `gorm:"column:updated_at" json:"updated_at"`
+}
+
+// TableName is the message_logs table.
+func (MessageLog) TableName() string { return "message_logs" }
+
+// GetLogByKey finds a row by its WhatsApp identity: tenant, direction,
+// chat and WhatsApp message id (the unique key behind duplicate
+// detection). ErrNotFound if there is none.
+func (s *Store) GetLogByKey(ctx context.Context, tenantID, direction, chat, waMessageID string) (MessageLog, error) {
+	var m MessageLog
+	err := s.db.WithContext(ctx).
+		Where("tenant_id = ? AND direction = ? AND chat = ? AND wa_message_id = ? AND wa_message_id <> ''",
+			tenantID, direction, chat, waMessageID).
+		Take(&m).Error
+	if err != nil {
+		return MessageLog{}, fmt.Errorf("store: get log %s/%s/%s/%s: %w", tenantID, direction, chat, waMessageID, notFound(err))
+	}
+	return m, nil
+}
+
+// GetLog returns one row by id, within tenantID. ErrNotFound if there is
+// none.
+func (s *Store) GetLog(ctx context.Context, tenantID string, id int64) (MessageLog, error) {
+	var m MessageLog
+	if err := s.db.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Take(&m).Error; err != nil {
+		return MessageLog{}, fmt.Errorf("store: get log %s/%d: %w", tenantID, id, notFound(err))
+	}
+	return m, nil
+}
+
+// ListLogsOptions filters and pages ListLogs.
+type ListLogsOptions struct {
+	Direction string // DirIn or DirOut; "" = both
+	Chat      string // exact chat; "" = all chats
+	Query     string // case-insensitive substring of the message text
+	BeforeID  int64  // keyset cursor: only rows with id < BeforeID; 0 = from the newest
+	Limit     int    // default 50, at most 1000
+}
+
+// Limits for ListLogs pages.
+const (
+	DefaultLogPage = 50
+	MaxLogPage     = 1000
+)
+
+// ListLogs returns one page of a tenant's logs, newest first. For the next
+// page pass the last row's ID as BeforeID.
+func (s *Store) ListLogs(ctx context.Context, tenantID string, opts ListLogsOptions) ([]MessageLog, error) {
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = DefaultLogPage
+	}
+	limit = min(limit, MaxLogPage)
+	q := s.db.WithContext(ctx).Where("tenant_id = ?", tenantID)
+	if opts.Direction != "" {
+		q = q.Where("direction = ?", opts.Direction)
+	}
+	if opts.Chat != "" {
+		q = q.Where("chat = ?", opts.Chat)
+	}
+	if opts.Query != "" {
+		op := "LIKE" // case-insensitive for ASCII in SQLite
+		if s.dialect == DialectPostgres {
+			op = "ILIKE"
+		}
+		q = q.Where("message_text "+op+" ? ESCAPE '\\'", likePattern(opts.Query))
+	}
+	if opts.BeforeID > 0 {
+		q = q.Where("id < ?", opts.BeforeID)
+	}
+	var out []MessageLog
+	if err := q.Order("id DESC").Limit(limit).Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("store: list logs %s: %w", tenantID, err)
+	}
+	return out, nil
+}
+
+// PendingReplies returns a tenant's OUT rows still pending, oldest first:
+// replies whose send was cut short by a crash, to be finished with the
+// same WhatsApp message id.
+func (s *Store) PendingReplies(ctx context.Context, tenantID string) ([]MessageLog, error) {
+	var out []MessageLog
+	// The literal IN term lets both databases use the partial index
+	// message_logs_open_idx.
+	err := s.db.WithContext(ctx).
+		Where("tenant_id = ? AND status IN ('pending', 'received') AND status = ? AND direction = ?",
+			tenantID, StatusPending, DirOut).
+		Order("created_at").Order("id").
+		Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: pending replies %s: %w", tenantID, err)
+	}
+	return out, nil
+}
+
+// UnansweredInbound returns a tenant's IN rows with status received,
+// created at or after since, that no OUT row answers (reply_to), oldest
+// first: messages a crash left between logging and replying.
+func (s *Store) UnansweredInbound(ctx context.Context, tenantID string, since time.Time) ([]MessageLog, error) {
+	var out []MessageLog
+	err := s.db.WithContext(ctx).
+		Where("tenant_id = ? AND status IN ('pending', 'received') AND status = ? AND direction = ? AND created_at >= ?",
+			tenantID, StatusReceived, DirIn, since.UTC()).
+		Where("NOT EXISTS (SELECT 1 FROM message_logs r WHERE r.reply_to = message_logs.id AND r.tenant_id = message_logs.tenant_id)").
+		Order("created_at").Order("id").
+		Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("store: unanswered inbound %s: %w", tenantID, err)
+	}
+	return out, nil
+}
+
+// scanChunk is how many rows ScanLogs reads per query.
+const scanChunk = 1000
+
+// ScanLogs calls fn for every log row of tenantID ("" = every tenant,
+// including deleted ones whose logs were kept), in id order, reading in
+// chunks so memory stays flat. Rows committed during the scan with higher
+// ids are included. An error from fn stops the scan and is returned as is.
+func (s *Store) ScanLogs(ctx context.Context, tenantID string, fn func(MessageLog) error) error {
+	var after int64
+	for {
+		q := s.db.WithContext(ctx).Where("id > ?", after)
+		if tenantID != "" {
+			q = q.Where("tenant_id = ?", tenantID)
+		}
+		var rows []MessageLog
+		if err := q.Order("id").Limit(scanChunk).Find(&rows).Error; err != nil {
+			return fmt.Errorf("store: scan logs %q: %w", tenantID, err)
+		}
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(rows) < scanChunk {
+			return nil
+		}
+		after = rows[len(rows)-1].ID
+	}
+}
+
+// CountLogs returns how many log rows tenantID has ("" = all tenants).
+func (s *Store) CountLogs(ctx context.Context, tenantID string) (int64, error) {
+	q := s.db.WithContext(ctx).Model(&MessageLog{})
+	if tenantID != "" {
+		q = q.Where("tenant_id = ?", tenantID)
+	}
+	var n int64
+	if err := q.Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("store: count logs %q: %w", tenantID, err)
+	}
+	return n, nil
+}
+
+// maxLogID returns the highest message log id, 0 for an empty table.
+func (s *Store) maxLogID(ctx context.Context) (int64, error) {
+	var id int64
+	if err := s.sqlDB.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM message_logs`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("store: read max log id: %w", err)
+	}
+	return id, nil
+}

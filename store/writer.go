@@ -1,0 +1,730 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Op is one write to the message log: exactly one of Insert and Update is
+// set.
+type Op struct {
+	Insert *MessageLog
+	Update *StatusUpdate
+}
+
+// StatusUpdate sets the status and error of one existing row of a tenant.
+type StatusUpdate struct {
+	TenantID string
+	ID       int64
+	Status   string
+	Error    string
+}
+
+// Commit writes ops through the group-commit writer and returns once they
+// are committed, all in the same transaction. Many callers' ops share one
+// transaction, so Commit is cheap per op but each call waits for a whole
+// batch; call it with all the ops that belong together.
+//
+// Inserted rows: ID is assigned (any value passed in is ignored) and set on
+// the caller's struct once committed. A row whose (tenant, direction, chat,
+// WhatsApp message id) already exists, in the database or earlier in the
+// same batch, is not inserted; its ID is set to 0 and Commit still returns
+// nil, so callers detect duplicates with row.ID == 0. Empty fields get
+// defaults before queuing, on the caller's struct: CreatedAt and UpdatedAt
+// the current time, Status "received" for IN rows and "pending" for OUT
+// rows, Source "customer" for IN rows. Times are stored in UTC with
+// microsecond precision.
+//
+// Updates: a row that does not exist for that tenant is left alone (and
+// logged); it is not an error.
+//
+// When the queue is full Commit waits for room (back-pressure). If ctx ends
+// before the ops are committed Commit returns ctx's error and leaves the
+// caller's structs alone; ops already queued may still be committed after
+// that (the writer only drops them if it notices before writing them), so
+// a caller that retries must expect to find its row already there. While
+// the database is unreachable the writer retries with backoff and loses
+// nothing. After Close has begun, Commit returns ErrClosed.
+func (s *Store) Commit(ctx context.Context, ops ...Op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	r := &request{done: make(chan error, 1), n: len(ops)}
+	now := stamp(time.Now())
+	for i, op := range ops {
+		switch {
+		case op.Insert != nil && op.Update == nil:
+			m := op.Insert
+			m.fillDefaults(now)
+			if err := m.validate(); err != nil {
+				return fmt.Errorf("store: commit: op %d: %w", i, err)
+			}
+			r.ins = append(r.ins, *m)
+			r.dst = append(r.dst, m)
+		case op.Update != nil && op.Insert == nil:
+			u := op.Update
+			if u.TenantID == "" || u.ID <= 0 || u.Status == "" {
+				return fmt.Errorf("store: commit: op %d: %w: update needs tenant, id and status", i, ErrInvalid)
+			}
+			if err := checkTexts("tenant id", u.TenantID, "status", u.Status, "error", u.Error); err != nil {
+				return fmt.Errorf("store: commit: op %d: %w", i, err)
+			}
+			r.upd = append(r.upd, *u)
+		default:
+			return fmt.Errorf("store: commit: op %d: %w: set exactly one of Insert and Update", i, ErrInvalid)
+		}
+	}
+	r.ids = make([]int64, len(r.ins))
+	r.updAt = now
+	if err := s.w.enqueue(ctx, r); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return r.wait(ctx)
+}
+
+func (m *MessageLog) fillDefaults(now time.Time) {
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = now
+	} else {
+		m.CreatedAt = stamp(m.CreatedAt)
+	}
+	if m.UpdatedAt.IsZero() {
+		m.UpdatedAt = now
+	} else {
+		m.UpdatedAt = stamp(m.UpdatedAt)
+	}
+	switch m.Direction {
+	case DirIn:
+		if m.Status == "" {
+			m.Status = StatusReceived
+		}
+		if m.Source == "" {
+			m.Source = SourceCustomer
+		}
+	case DirOut:
+		if m.Status == "" {
+			m.Status = StatusPending
+		}
+	}
+}
+
+func (m *MessageLog) validate() error {
+	if m.TenantID == "" {
+		return fmt.Errorf("%w: log row without tenant", ErrInvalid)
+	}
+	if m.Direction != DirIn && m.Direction != DirOut {
+		return fmt.Errorf("%w: direction %q", ErrInvalid, m.Direction)
+	}
+	return checkTexts("tenant id", m.TenantID, "chat", m.Chat, "from", m.FromNumber, "to", m.ToNumber,
+		"text", m.MessageText, "wa message id", m.WAMessageID, "intent", m.Intent, "status", m.Status,
+		"source", m.Source, "error", m.Error)
+}
+
+// stamp is how the store keeps times: UTC, microseconds (PostgreSQL's
+// precision, so both dialects read back what was written).
+func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// Request states. The caller and the writer race to move a request out of
+// reqWaiting; the winner decides whether the caller sees the result.
+const (
+	reqWaiting int32 = iota
+	reqAbandoned
+	reqDelivered
+)
+
+// request is one Commit call in the writer's queue.
+type request struct {
+	n     int            // ops, for queue accounting
+	ins   []MessageLog   // copies of the rows, the writer's to read
+	dst   []*MessageLog  // the caller's rows, written only on delivery
+	upd   []StatusUpdate // copies
+	updAt time.Time
+	ids   []int64 // per insert: the committed id, 0 for a duplicate
+
+	state atomic.Int32
+	done  chan error // buffered; receives exactly one result
+}
+
+// wait blocks until the writer reports the result or ctx ends.
+func (r *request) wait(ctx context.Context) error {
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(reqWaiting, reqAbandoned) {
+			return fmt.Errorf("store: commit: %w", ctx.Err())
+		}
+		// The writer is delivering right now: take its result.
+		return <-r.done
+	}
+}
+
+// finish reports the outcome. On success the assigned ids are copied to
+// the caller's rows, unless the caller has already given up.
+func (r *request) finish(err error) {
+	if err == nil && r.state.CompareAndSwap(reqWaiting, reqDelivered) {
+		for i, m := range r.dst {
+			m.ID = r.ids[i]
+		}
+	}
+	r.done <- err
+}
+
+func (r *request) abandoned() bool { return r.state.Load() == reqAbandoned }
+
+// writer is the group-commit log writer: one goroutine that drains the
+// queue into batches and commits each batch in one transaction.
+type writer struct {
+	s            *Store
+	log          *slog.Logger
+	maxBatch     int
+	queueSize    int
+	flushTimeout time.Duration
+
+	mu       sync.Mutex
+	queue    []*request
+	queued   int           // ops in queue
+	space    chan struct{} // closed (and replaced) when ops leave the queue
+	closed   bool
+	deadline time.Time // set by close: give up retrying after it
+
+	wake    chan struct{} // buffered 1: work arrived or closing
+	closing chan struct{} // closed by close
+	stopped chan struct{} // closed when run returns
+
+	ids  idGen                        // touched only by run
+	hook atomic.Pointer[func() error] // tests: runs before each attempt
+
+	// statistics, for tests and metrics
+	batches atomic.Int64
+	retries atomic.Int64
+}
+
+func newWriter(s *Store, cfg Config, maxID int64) *writer {
+	w := &writer{
+		s:            s,
+		log:          cfg.Logger,
+		maxBatch:     cfg.MaxBatch,
+		queueSize:    cfg.QueueSize,
+		flushTimeout: cfg.FlushTimeout,
+		space:        make(chan struct{}),
+		wake:         make(chan struct{}, 1),
+		closing:      make(chan struct{}),
+		stopped:      make(chan struct{}),
+	}
+	w.ids.observe(maxID)
+	go w.run()
+	return w
+}
+
+// enqueue adds r to the queue, waiting while the queue is full. A request
+// larger than the whole queue is admitted once the queue is empty.
+func (w *writer) enqueue(ctx context.Context, r *request) error {
+	for {
+		w.mu.Lock()
+		if w.closed {
+			w.mu.Unlock()
+			return ErrClosed
+		}
+		if w.queued == 0 || w.queued+r.n <= w.queueSize {
+			w.queue = append(w.queue, r)
+			w.queued += r.n
+			w.mu.Unlock()
+			select {
+			case w.wake <- struct{}{}:
+			default:
+			}
+			return nil
+		}
+		space := w.space
+		w.mu.Unlock()
+		select {
+		case <-space:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// take removes the next batch from the queue: whole requests, in order,
+// up to maxBatch ops (at least one request). It blocks while the queue is
+// empty and returns nil once the writer is closed and drained.
+func (w *writer) take() []*request {
+	for {
+		w.mu.Lock()
+		if len(w.queue) > 0 {
+			n, ops := 0, 0
+			for n < len(w.queue) && (n == 0 || ops+w.queue[n].n <= w.maxBatch) {
+				ops += w.queue[n].n
+				n++
+			}
+			batch := slices.Clone(w.queue[:n])
+			clear(w.queue[:n])
+			w.queue = w.queue[n:]
+			if len(w.queue) == 0 {
+				w.queue = nil
+			}
+			w.queued -= ops
+			close(w.space)
+			w.space = make(chan struct{})
+			w.mu.Unlock()
+			return batch
+		}
+		closed := w.closed
+		w.mu.Unlock()
+		if closed {
+			return nil
+		}
+		<-w.wake
+	}
+}
+
+func (w *writer) run() {
+	defer close(w.stopped)
+	for {
+		batch := w.take()
+		if batch == nil {
+			return
+		}
+		w.commit(batch)
+	}
+}
+
+// close stops new requests, lets the writer drain the queue and waits for
+// it to exit. Retries stop at the flush deadline.
+func (w *writer) close() {
+	w.mu.Lock()
+	if !w.closed {
+		w.closed = true
+		w.deadline = time.Now().Add(w.flushTimeout)
+		close(w.closing)
+		close(w.space) // wake blocked enqueuers: they will see closed
+		w.space = make(chan struct{})
+	}
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+	<-w.stopped
+}
+
+// flushDeadline returns the close deadline, zero while open.
+func (w *writer) flushDeadline() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.deadline
+}
+
+// Retry pacing for failed batches.
+const (
+	retryFirst   = 50 * time.Millisecond
+	retryMax     = 2 * time.Second
+	attemptLimit = 30 * time.Second // one attempt's statements and commit
+)
+
+// commit writes one batch, retrying until it succeeds, every caller has
+// given up, or the flush deadline passes after Close. A permanent error
+// (bad data) is pinned on the request that causes it by committing the
+// requests one by one.
+func (w *writer) commit(batch []*request) {
+	delay := retryFirst
+	for attempt := 1; ; attempt++ {
+		batch = slices.DeleteFunc(batch, (*request).abandoned)
+		if len(batch) == 0 {
+			return
+		}
+		err := w.attempt(batch)
+		if err == nil {
+			w.batches.Add(1)
+			for _, r := range batch {
+				r.finish(nil)
+			}
+			return
+		}
+		if isPermanent(err) {
+			if len(batch) == 1 {
+				w.log.Error("store: log write rejected", "err", err)
+				batch[0].finish(fmt.Errorf("store: commit: %w", err))
+				return
+			}
+			w.log.Warn("store: log batch rejected; committing its requests one by one", "requests", len(batch), "err", err)
+			for _, r := range batch {
+				w.commit([]*request{r})
+			}
+			return
+		}
+		w.retries.Add(1)
+		if isUniqueViolation(err) {
+			// Someone else wrote ids we were about to use: skip past them.
+			w.reseed()
+		}
+		wait := delay
+		if dl := w.flushDeadline(); !dl.IsZero() {
+			left := time.Until(dl)
+			if left <= 0 {
+				w.log.Error("store: giving up on log batch at close", "requests", len(batch), "attempts", attempt, "err", err)
+				for _, r := range batch {
+					r.finish(fmt.Errorf("store: commit: %w: database unavailable while flushing: %v", ErrClosed, err))
+				}
+				return
+			}
+			wait = min(wait, left)
+		}
+		w.log.Warn("store: log batch failed; retrying", "requests", len(batch), "attempt", attempt, "retry_in", wait, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-w.closing:
+			// Close began: retry now, then on the normal schedule until the deadline.
+			t.Stop()
+		}
+		delay = min(delay*2, retryMax)
+	}
+}
+
+func (w *writer) reseed() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if id, err := w.s.maxLogID(ctx); err == nil {
+		w.ids.observe(id)
+	}
+}
+
+// dupKey identifies a row for duplicate detection inside a batch.
+type dupKey struct{ tenant, dir, chat, wa string }
+
+// attempt writes the batch in one transaction.
+func (w *writer) attempt(batch []*request) error {
+	if h := w.hook.Load(); h != nil {
+		if err := (*h)(); err != nil {
+			return err
+		}
+	}
+	timeout := attemptLimit
+	if dl := w.flushDeadline(); !dl.IsZero() {
+		timeout = max(min(timeout, time.Until(dl)), time.Second)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+
+	// Assign ids; the later of two rows with the same key in this batch is
+	// the duplicate. Ids are reassigned on every attempt, so a failed
+	// attempt leaves nothing behind.
+	var (
+		rows  []*MessageLog
+		slots []*int64
+		ups   []StatusUpdate
+		upAt  []time.Time
+		seen  map[dupKey]struct{}
+	)
+	now := time.Now()
+	for _, r := range batch {
+		for i := range r.ins {
+			m := &r.ins[i]
+			if m.WAMessageID != "" {
+				k := dupKey{m.TenantID, m.Direction, m.Chat, m.WAMessageID}
+				if seen == nil {
+					seen = make(map[dupKey]struct{})
+				}
+				if _, dup := seen[k]; dup {
+					r.ids[i] = 0
+					continue
+				}
+				seen[k] = struct{}{}
+			}
+			m.ID = w.ids.next(now)
+			r.ids[i] = m.ID
+			rows = append(rows, m)
+			slots = append(slots, &r.ids[i])
+		}
+		for _, u := range r.upd {
+			ups = append(ups, u)
+			upAt = append(upAt, r.updAt)
+		}
+	}
+	ups, upAt = lastUpdatePerRow(ups, upAt)
+
+	unlock, err := w.s.lockWrite(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	tx, err := w.s.sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+
+	var inserted map[int64]struct{}
+	if len(rows) > 0 {
+		if w.s.dialect == DialectPostgres {
+			inserted, err = pgInsertLogs(ctx, tx, rows)
+		} else {
+			inserted, err = sqliteInsertLogs(ctx, tx, rows)
+		}
+		if err != nil {
+			return fmt.Errorf("insert %d logs: %w", len(rows), err)
+		}
+	}
+	var matched int64
+	if len(ups) > 0 {
+		if w.s.dialect == DialectPostgres {
+			matched, err = pgUpdateLogs(ctx, tx, ups, upAt)
+		} else {
+			matched, err = sqliteUpdateLogs(ctx, tx, ups, upAt)
+		}
+		if err != nil {
+			return fmt.Errorf("update %d logs: %w", len(ups), err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	if len(inserted) < len(rows) {
+		for i, m := range rows {
+			if _, ok := inserted[m.ID]; !ok {
+				*slots[i] = 0
+			}
+		}
+	}
+	if matched < int64(len(ups)) {
+		w.log.Warn("store: status updates matched no row", "missing", int64(len(ups))-matched, "updates", len(ups))
+	}
+	return nil
+}
+
+// lastUpdatePerRow keeps only the last update of each row (updates are
+// applied in queue order, so the last one wins) and sorts by id, so that
+// concurrent transactions lock rows in the same order.
+func lastUpdatePerRow(ups []StatusUpdate, at []time.Time) ([]StatusUpdate, []time.Time) {
+	if len(ups) < 2 {
+		return ups, at
+	}
+	type rowKey struct {
+		tenant string
+		id     int64
+	}
+	type item struct {
+		u  StatusUpdate
+		at time.Time
+	}
+	last := make(map[rowKey]int, len(ups))
+	items := make([]item, 0, len(ups))
+	for i, u := range ups {
+		k := rowKey{u.TenantID, u.ID}
+		if j, ok := last[k]; ok {
+			items[j] = item{u, at[i]}
+			continue
+		}
+		last[k] = len(items)
+		items = append(items, item{u, at[i]})
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		if c := cmp.Compare(a.u.ID, b.u.ID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.u.TenantID, b.u.TenantID)
+	})
+	ups, at = ups[:0], at[:0]
+	for _, it := range items {
+		ups = append(ups, it.u)
+		at = append(at, it.at)
+	}
+	return ups, at
+}
+
+// logColumns is the insert column list, in the order the insert helpers
+// bind them.
+const logColumns = `id, tenant_id, direction, chat, from_number, to_number, message_text, wa_message_id, intent, status, source, error, reply_to, created_at, updated_at`
+
+// logConflict is the duplicate key, matching the partial unique index
+// message_logs_wa_key.
+const logConflict = ` ON CONFLICT (tenant_id, direction, chat, wa_message_id) WHERE wa_message_id <> '' DO NOTHING RETURNING id`
+
+// pgInsertChunk caps the rows of one PostgreSQL insert. Rows travel as 15
+// array parameters, so the 65535-parameter limit never applies; the cap
+// only bounds one statement's size.
+const pgInsertChunk = 5000
+
+const pgInsertSQL = `INSERT INTO message_logs (` + logColumns + `)
+SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+	$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::timestamptz[], $15::timestamptz[])` +
+	logConflict
+
+// pgInsertLogs inserts rows with one statement per chunk and returns the
+// ids that were inserted (duplicates are skipped).
+func pgInsertLogs(ctx context.Context, tx *sql.Tx, rows []*MessageLog) (map[int64]struct{}, error) {
+	inserted := make(map[int64]struct{}, len(rows))
+	for start := 0; start < len(rows); start += pgInsertChunk {
+		chunk := rows[start:min(start+pgInsertChunk, len(rows))]
+		n := len(chunk)
+		var (
+			ids                                   = make([]int64, n)
+			tenant, dir, chat, from, to, text, wa = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			intent, status, source, errs          = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			replyTo                               = make([]*int64, n)
+			created, updated                      = make([]time.Time, n), make([]time.Time, n)
+		)
+		for i, m := range chunk {
+			ids[i], tenant[i], dir[i], chat[i] = m.ID, m.TenantID, m.Direction, m.Chat
+			from[i], to[i], text[i], wa[i] = m.FromNumber, m.ToNumber, m.MessageText, m.WAMessageID
+			intent[i], status[i], source[i], errs[i] = m.Intent, m.Status, m.Source, m.Error
+			replyTo[i], created[i], updated[i] = m.ReplyTo, m.CreatedAt, m.UpdatedAt
+		}
+		res, err := tx.QueryContext(ctx, pgInsertSQL, ids, tenant, dir, chat, from, to, text, wa,
+			intent, status, source, errs, replyTo, created, updated)
+		if err != nil {
+			return nil, err
+		}
+		if err := collectIDs(res, inserted); err != nil {
+			return nil, err
+		}
+	}
+	return inserted, nil
+}
+
+// sqliteInsertChunk caps the rows of one SQLite insert: 15 parameters a
+// row stays far below SQLite's 32766. Chunks are split into power-of-two
+// sizes so a handful of statement shapes cover every batch.
+const sqliteInsertChunk = 256
+
+// sqliteInsertLogs inserts rows with multi-row INSERTs and returns the ids
+// that were inserted (duplicates are skipped).
+func sqliteInsertLogs(ctx context.Context, tx *sql.Tx, rows []*MessageLog) (map[int64]struct{}, error) {
+	inserted := make(map[int64]struct{}, len(rows))
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			_ = st.Close()
+		}
+	}()
+	args := make([]any, 0, 15*sqliteInsertChunk)
+	for len(rows) > 0 {
+		n := sqliteInsertChunk
+		for n > len(rows) {
+			n /= 2
+		}
+		chunk := rows[:n]
+		rows = rows[n:]
+		st, ok := stmts[n]
+		if !ok {
+			var err error
+			if st, err = tx.PrepareContext(ctx, sqliteInsertSQL(n)); err != nil {
+				return nil, err
+			}
+			stmts[n] = st
+		}
+		args = args[:0]
+		for _, m := range chunk {
+			var reply any
+			if m.ReplyTo != nil {
+				reply = *m.ReplyTo
+			}
+			args = append(args, m.ID, m.TenantID, m.Direction, m.Chat, m.FromNumber, m.ToNumber, m.MessageText,
+				m.WAMessageID, m.Intent, m.Status, m.Source, m.Error, reply, m.CreatedAt, m.UpdatedAt)
+		}
+		res, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		if err := collectIDs(res, inserted); err != nil {
+			return nil, err
+		}
+	}
+	return inserted, nil
+}
+
+func sqliteInsertSQL(rows int) string {
+	const one = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	var b strings.Builder
+	b.Grow(64 + len(logColumns) + rows*(len(one)+2) + len(logConflict))
+	b.WriteString("INSERT INTO message_logs (" + logColumns + ") VALUES ")
+	for i := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+	}
+	b.WriteString(logConflict)
+	return b.String()
+}
+
+func collectIDs(rows *sql.Rows, into map[int64]struct{}) error {
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		into[id] = struct{}{}
+	}
+	return rows.Err()
+}
+
+const pgUpdateSQL = `UPDATE message_logs AS m
+SET status = v.status, error = v.error, updated_at = v.updated_at
+FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[]) AS v(tenant_id, id, status, error, updated_at)
+WHERE m.id = v.id AND m.tenant_id = v.tenant_id`
+
+// pgUpdateLogs applies all updates with one statement and returns how many
+// rows matched.
+func pgUpdateLogs(ctx context.Context, tx *sql.Tx, ups []StatusUpdate, at []time.Time) (int64, error) {
+	n := len(ups)
+	tenant, ids, status, errs := make([]string, n), make([]int64, n), make([]string, n), make([]string, n)
+	for i, u := range ups {
+		tenant[i], ids[i], status[i], errs[i] = u.TenantID, u.ID, u.Status, u.Error
+	}
+	res, err := tx.ExecContext(ctx, pgUpdateSQL, tenant, ids, status, errs, at)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// sqliteUpdateLogs runs one prepared single-row UPDATE per update: with no
+// network round trip, that is as fast as SQLite gets, and the primary key
+// lookup stays a plain rowid seek.
+func sqliteUpdateLogs(ctx context.Context, tx *sql.Tx, ups []StatusUpdate, at []time.Time) (int64, error) {
+	st, err := tx.PrepareContext(ctx, `UPDATE message_logs SET status = ?, error = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	var matched int64
+	for i, u := range ups {
+		res, err := st.ExecContext(ctx, u.Status, u.Error, at[i], u.ID, u.TenantID)
+		if err != nil {
+			return matched, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return matched, err
+		}
+		matched += n
+	}
+	return matched, nil
+}
+
+// idGen hands out message log ids: Unix milliseconds << 20 | sequence,
+// strictly increasing. 2^20 ids per millisecond is far above any real
+// rate; when a millisecond runs out the sequence simply spills into the
+// next one. The layout lasts until the 2240s.
+type idGen struct{ last int64 }
+
+func (g *idGen) next(now time.Time) int64 {
+	id := max(g.last+1, now.UnixMilli()<<20)
+	g.last = id
+	return id
+}
+
+// observe makes sure later ids are above id.
+func (g *idGen) observe(id int64) { g.last = max(g.last, id) }
