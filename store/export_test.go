@@ -1,9 +1,17 @@
 package store
 
-// SetCommitHook installs fn to run before every attempt of the log writer;
-// an error from it fails that attempt as a database error would. Tests
-// only.
-func SetCommitHook(s *Store, fn func() error) {
+// Writer hook stages.
+const (
+	HookBegin  = hookBegin
+	HookCommit = hookCommit
+)
+
+// SetCommitHook installs fn in the log writer. It runs with HookBegin
+// before every attempt (an error fails the attempt as a database error
+// would) and with HookCommit after a successful COMMIT (an error acts as a
+// lost acknowledgement: the batch is committed but the writer does not
+// know). Tests only.
+func SetCommitHook(s *Store, fn func(stage string) error) {
 	if fn == nil {
 		s.w.hook.Store(nil)
 		return

@@ -292,7 +292,7 @@ func (s *Store) apply(ctx context.Context, conn *sql.Conn, m migration) error {
 	}
 	if _, err := tx.ExecContext(ctx,
 		s.rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
-		m.version, m.name, time.Now().UTC()); err != nil {
+		m.version, m.name, stamp(time.Now())); err != nil {
 		return fmt.Errorf("store: migrate %d %s: record: %w", m.version, m.name, err)
 	}
 	if err := tx.Commit(); err != nil {

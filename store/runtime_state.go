@@ -16,9 +16,14 @@ const stateBatch = 500
 
 // sessionColumns are the session columns a batch save overwrites: all but
 // last_seen_at, which only the heartbeat (TouchLastSeen) writes.
-var sessionColumns = []string{"state", "reason", "last_qr", "qr_expires_at", "pair_code", "jid", "updated_at"}
+func sessionColumns() []string {
+	return []string{"state", "reason", "last_qr", "qr_expires_at", "pair_code", "jid", "updated_at"}
+}
 
-var workerColumns = []string{"status", "last_error", "restarts", "started_at", "updated_at"}
+// workerColumns are the worker columns a batch save overwrites: all of them.
+func workerColumns() []string {
+	return []string{"status", "last_error", "restarts", "started_at", "updated_at"}
+}
 
 // SaveWorkers writes many worker rows in one transaction (insert or
 // replace). Rows of tenants that no longer exist are skipped.
@@ -26,7 +31,7 @@ func (s *Store) SaveWorkers(ctx context.Context, ws []Worker) error {
 	if len(ws) == 0 {
 		return nil
 	}
-	now := time.Now().UTC()
+	now := stamp(time.Now())
 	for i := range ws {
 		if !ValidWorkerStatus(ws[i].Status) {
 			return fmt.Errorf("store: save workers %s: %w: status %q", ws[i].TenantID, ErrInvalid, ws[i].Status)
@@ -34,7 +39,7 @@ func (s *Store) SaveWorkers(ctx context.Context, ws []Worker) error {
 		ws[i].StartedAt = utcPtr(ws[i].StartedAt)
 		ws[i].UpdatedAt = now
 	}
-	err := s.saveBatch(ctx, ws, workerColumns)
+	err := s.saveBatch(ctx, ws, workerColumns())
 	if err != nil && isForeignKeyViolation(err) {
 		err = nil
 		for _, w := range ws {
@@ -57,7 +62,7 @@ func (s *Store) SaveSessions(ctx context.Context, ss []WhatsAppSession) error {
 	if len(ss) == 0 {
 		return nil
 	}
-	now := time.Now().UTC()
+	now := stamp(time.Now())
 	for i := range ss {
 		x := &ss[i]
 		if !ValidSessionState(x.State) {
@@ -70,11 +75,11 @@ func (s *Store) SaveSessions(ctx context.Context, ss []WhatsAppSession) error {
 		x.LastSeenAt = utcPtr(x.LastSeenAt)
 		x.UpdatedAt = now
 	}
-	err := s.saveBatch(ctx, ss, sessionColumns)
+	err := s.saveBatch(ctx, ss, sessionColumns())
 	if err != nil && isForeignKeyViolation(err) {
 		err = nil
 		for _, x := range ss {
-			if e := s.saveBatch(ctx, []WhatsAppSession{x}, sessionColumns); e != nil && !isForeignKeyViolation(e) {
+			if e := s.saveBatch(ctx, []WhatsAppSession{x}, sessionColumns()); e != nil && !isForeignKeyViolation(e) {
 				err = e
 			}
 		}
@@ -85,7 +90,7 @@ func (s *Store) SaveSessions(ctx context.Context, ss []WhatsAppSession) error {
 	return nil
 }
 
-// saveBatch upserts rows by tenant_id, overwriting only columns.
+// saveBatchRows upserts rows by tenant_id, overwriting only columns.
 func saveBatchRows[T any](tx *gorm.DB, rows []T, columns []string) error {
 	return tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "tenant_id"}},

@@ -62,7 +62,7 @@ func (s *Store) SaveSession(ctx context.Context, ws WhatsAppSession) error {
 	}
 	ws.QRExpiresAt = utcPtr(ws.QRExpiresAt)
 	ws.LastSeenAt = utcPtr(ws.LastSeenAt)
-	ws.UpdatedAt = time.Now().UTC()
+	ws.UpdatedAt = stamp(time.Now())
 	if err := s.upsert(ctx, "tenant_id", &ws); err != nil {
 		return fmt.Errorf("store: save session %s: %w", ws.TenantID, err)
 	}
@@ -76,7 +76,7 @@ func (s *Store) TouchLastSeen(ctx context.Context, tenantIDs []string, at time.T
 	if len(tenantIDs) == 0 {
 		return nil
 	}
-	at = at.UTC()
+	at = stamp(at)
 	unlock, err := s.lockWrite(ctx)
 	if err != nil {
 		return fmt.Errorf("store: touch last seen: %w", err)

@@ -117,7 +117,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 
 	gcfg := &gorm.Config{
 		Logger:                 logger.Discard,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		NowFunc:                func() time.Time { return stamp(time.Now()) },
 		SkipDefaultTransaction: true,
 	}
 	var (

@@ -74,7 +74,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *Tenant, cfg TenantConfig) e
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("store: create tenant %s: %w", t.ID, err)
 	}
-	now := time.Now().UTC()
+	now := stamp(time.Now())
 	row := *t
 	row.CreatedAt, row.UpdatedAt = now, now
 	cfg.TenantID, cfg.UpdatedAt = row.ID, now
@@ -176,7 +176,7 @@ func (s *Store) UpdateTenant(ctx context.Context, t Tenant) error {
 			"name":         t.Name,
 			"phone_number": t.PhoneNumber,
 			"status":       t.Status,
-			"updated_at":   time.Now().UTC(),
+			"updated_at":   stamp(time.Now()),
 		})
 		n = res.RowsAffected
 		return res.Error
@@ -202,7 +202,7 @@ func (s *Store) SetTenantStatus(ctx context.Context, id, status string) error {
 	err := s.writeOne(ctx, func(db *gorm.DB) error {
 		res := db.Model(&Tenant{}).Where("id = ?", id).Updates(map[string]any{
 			"status":     status,
-			"updated_at": time.Now().UTC(),
+			"updated_at": stamp(time.Now()),
 		})
 		n = res.RowsAffected
 		return res.Error

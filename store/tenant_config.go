@@ -104,7 +104,7 @@ func (s *Store) SaveTenantConfig(ctx context.Context, cfg TenantConfig) error {
 	if err := cfg.validate(); err != nil {
 		return fmt.Errorf("store: save tenant config %s: %w", cfg.TenantID, err)
 	}
-	cfg.UpdatedAt = time.Now().UTC()
+	cfg.UpdatedAt = stamp(time.Now())
 	if cfg.ReplyOverrides == nil {
 		cfg.ReplyOverrides = ReplyOverrides{}
 	}

@@ -56,7 +56,7 @@ func (s *Store) SaveWorker(ctx context.Context, w Worker) error {
 		return fmt.Errorf("store: save worker %s: %w", w.TenantID, err)
 	}
 	w.StartedAt = utcPtr(w.StartedAt)
-	w.UpdatedAt = time.Now().UTC()
+	w.UpdatedAt = stamp(time.Now())
 	if err := s.upsert(ctx, "tenant_id", &w); err != nil {
 		return fmt.Errorf("store: save worker %s: %w", w.TenantID, err)
 	}

@@ -200,8 +200,8 @@ type writer struct {
 	closing chan struct{} // closed by close
 	stopped chan struct{} // closed when run returns
 
-	ids  idGen                        // touched only by run
-	hook atomic.Pointer[func() error] // tests: runs before each attempt
+	ids  idGen                                    // touched only by run
+	hook atomic.Pointer[func(stage string) error] // tests: see runHook
 
 	// statistics, for tests and metrics
 	batches atomic.Int64
@@ -335,29 +335,51 @@ const (
 // given up, or the flush deadline passes after Close. A permanent error
 // (bad data) is pinned on the request that causes it by committing the
 // requests one by one.
-func (w *writer) commit(batch []*request) {
+//
+// Row ids stay the same across attempts. When a COMMIT fails the writer
+// cannot know whether it took effect (the connection may have died after
+// the server committed), so before trying again it looks the batch's ids
+// up: if they are there, the batch is done.
+func (w *writer) commit(reqs []*request) {
 	delay := retryFirst
+	var (
+		b         *batch
+		ambiguous bool // the last attempt failed at COMMIT
+		reassign  bool // ids may collide with rows written elsewhere
+	)
 	for attempt := 1; ; attempt++ {
-		batch = slices.DeleteFunc(batch, (*request).abandoned)
-		if len(batch) == 0 {
-			return
+		// Requests whose callers gave up before this attempt are dropped.
+		if b == nil || reassign || slices.ContainsFunc(reqs, (*request).abandoned) {
+			reqs = slices.DeleteFunc(reqs, (*request).abandoned)
+			if len(reqs) == 0 {
+				return
+			}
+			b = w.prepare(reqs, reassign)
+			reassign = false
 		}
-		err := w.attempt(batch)
+		var err error
+		done := false
+		if ambiguous {
+			done, err = w.alreadyCommitted(b)
+		}
+		if err == nil && !done {
+			ambiguous, err = w.attempt(b)
+		}
 		if err == nil {
 			w.batches.Add(1)
-			for _, r := range batch {
+			for _, r := range reqs {
 				r.finish(nil)
 			}
 			return
 		}
-		if isPermanent(err) {
-			if len(batch) == 1 {
+		if isPermanent(err) && !ambiguous {
+			if len(reqs) == 1 {
 				w.log.Error("store: log write rejected", "err", err)
-				batch[0].finish(fmt.Errorf("store: commit: %w", err))
+				reqs[0].finish(fmt.Errorf("store: commit: %w", err))
 				return
 			}
-			w.log.Warn("store: log batch rejected; committing its requests one by one", "requests", len(batch), "err", err)
-			for _, r := range batch {
+			w.log.Warn("store: log batch rejected; committing its requests one by one", "requests", len(reqs), "err", err)
+			for _, r := range reqs {
 				w.commit([]*request{r})
 			}
 			return
@@ -366,20 +388,21 @@ func (w *writer) commit(batch []*request) {
 		if isUniqueViolation(err) {
 			// Someone else wrote ids we were about to use: skip past them.
 			w.reseed()
+			reassign = true
 		}
 		wait := delay
 		if dl := w.flushDeadline(); !dl.IsZero() {
 			left := time.Until(dl)
 			if left <= 0 {
-				w.log.Error("store: giving up on log batch at close", "requests", len(batch), "attempts", attempt, "err", err)
-				for _, r := range batch {
+				w.log.Error("store: giving up on log batch at close", "requests", len(reqs), "attempts", attempt, "err", err)
+				for _, r := range reqs {
 					r.finish(fmt.Errorf("store: commit: %w: database unavailable while flushing: %v", ErrClosed, err))
 				}
 				return
 			}
 			wait = min(wait, left)
 		}
-		w.log.Warn("store: log batch failed; retrying", "requests", len(batch), "attempt", attempt, "retry_in", wait, "err", err)
+		w.log.Warn("store: log batch failed; retrying", "requests", len(reqs), "attempt", attempt, "retry_in", wait, "err", err)
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -399,35 +422,25 @@ func (w *writer) reseed() {
 	}
 }
 
+// batch is the writer's view of the requests it is committing together.
+type batch struct {
+	rows  []*MessageLog // rows to insert (duplicates within the batch left out)
+	slots []*int64      // for each row, where its request keeps the id
+	ups   []StatusUpdate
+	upAt  []time.Time
+}
+
 // dupKey identifies a row for duplicate detection inside a batch.
 type dupKey struct{ tenant, dir, chat, wa string }
 
-// attempt writes the batch in one transaction.
-func (w *writer) attempt(batch []*request) error {
-	if h := w.hook.Load(); h != nil {
-		if err := (*h)(); err != nil {
-			return err
-		}
-	}
-	timeout := attemptLimit
-	if dl := w.flushDeadline(); !dl.IsZero() {
-		timeout = max(min(timeout, time.Until(dl)), time.Second)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-
-	// Assign ids; the later of two rows with the same key in this batch is
-	// the duplicate. Ids are reassigned on every attempt, so a failed
-	// attempt leaves nothing behind.
-	var (
-		rows  []*MessageLog
-		slots []*int64
-		ups   []StatusUpdate
-		upAt  []time.Time
-		seen  map[dupKey]struct{}
-	)
+// prepare collects the rows and updates of reqs. The later of two rows
+// with the same key is the duplicate (id 0). Rows keep the ids of earlier
+// attempts unless reassign is set.
+func (w *writer) prepare(reqs []*request, reassign bool) *batch {
+	b := &batch{}
+	var seen map[dupKey]struct{}
 	now := time.Now()
-	for _, r := range batch {
+	for _, r := range reqs {
 		for i := range r.ins {
 			m := &r.ins[i]
 			if m.WAMessageID != "" {
@@ -436,70 +449,161 @@ func (w *writer) attempt(batch []*request) error {
 					seen = make(map[dupKey]struct{})
 				}
 				if _, dup := seen[k]; dup {
-					r.ids[i] = 0
+					m.ID, r.ids[i] = 0, 0
 					continue
 				}
 				seen[k] = struct{}{}
 			}
-			m.ID = w.ids.next(now)
+			if m.ID == 0 || reassign {
+				m.ID = w.ids.next(now)
+			}
 			r.ids[i] = m.ID
-			rows = append(rows, m)
-			slots = append(slots, &r.ids[i])
+			b.rows = append(b.rows, m)
+			b.slots = append(b.slots, &r.ids[i])
 		}
 		for _, u := range r.upd {
-			ups = append(ups, u)
-			upAt = append(upAt, r.updAt)
+			b.ups = append(b.ups, u)
+			b.upAt = append(b.upAt, r.updAt)
 		}
 	}
-	ups, upAt = lastUpdatePerRow(ups, upAt)
+	b.ups, b.upAt = lastUpdatePerRow(b.ups, b.upAt)
+	return b
+}
+
+// attemptContext bounds one attempt, and at close the flush deadline.
+func (w *writer) attemptContext() (context.Context, context.CancelFunc) {
+	timeout := attemptLimit
+	if dl := w.flushDeadline(); !dl.IsZero() {
+		timeout = max(min(timeout, time.Until(dl)), time.Second)
+	}
+	return context.WithTimeout(context.Background(), timeout)
+}
+
+// Hook stages (tests).
+const (
+	hookBegin  = "begin"  // before an attempt touches the database
+	hookCommit = "commit" // after COMMIT succeeded: an error here acts as a lost acknowledgement
+)
+
+func (w *writer) runHook(stage string) error {
+	if h := w.hook.Load(); h != nil {
+		return (*h)(stage)
+	}
+	return nil
+}
+
+// attempt writes the batch in one transaction. ambiguous reports a failure
+// of COMMIT itself, after which the batch may or may not be committed.
+func (w *writer) attempt(b *batch) (ambiguous bool, err error) {
+	if err := w.runHook(hookBegin); err != nil {
+		return false, err
+	}
+	ctx, cancel := w.attemptContext()
+	defer cancel()
 
 	unlock, err := w.s.lockWrite(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer unlock()
 	tx, err := w.s.sqlDB.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return false, fmt.Errorf("begin: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
 
 	var inserted map[int64]struct{}
-	if len(rows) > 0 {
+	if len(b.rows) > 0 {
 		if w.s.dialect == DialectPostgres {
-			inserted, err = pgInsertLogs(ctx, tx, rows)
+			inserted, err = pgInsertLogs(ctx, tx, b.rows)
 		} else {
-			inserted, err = sqliteInsertLogs(ctx, tx, rows)
+			inserted, err = sqliteInsertLogs(ctx, tx, b.rows)
 		}
 		if err != nil {
-			return fmt.Errorf("insert %d logs: %w", len(rows), err)
+			return false, fmt.Errorf("insert %d logs: %w", len(b.rows), err)
 		}
 	}
 	var matched int64
-	if len(ups) > 0 {
+	if len(b.ups) > 0 {
 		if w.s.dialect == DialectPostgres {
-			matched, err = pgUpdateLogs(ctx, tx, ups, upAt)
+			matched, err = pgUpdateLogs(ctx, tx, b.ups, b.upAt)
 		} else {
-			matched, err = sqliteUpdateLogs(ctx, tx, ups, upAt)
+			matched, err = sqliteUpdateLogs(ctx, tx, b.ups, b.upAt)
 		}
 		if err != nil {
-			return fmt.Errorf("update %d logs: %w", len(ups), err)
+			return false, fmt.Errorf("update %d logs: %w", len(b.ups), err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return true, fmt.Errorf("commit: %w", err)
 	}
-	if len(inserted) < len(rows) {
-		for i, m := range rows {
-			if _, ok := inserted[m.ID]; !ok {
-				*slots[i] = 0
-			}
+	if err := w.runHook(hookCommit); err != nil {
+		return true, err
+	}
+	b.settle(inserted)
+	if matched < int64(len(b.ups)) {
+		w.log.Warn("store: status updates matched no row", "missing", int64(len(b.ups))-matched, "updates", len(b.ups))
+	}
+	return false, nil
+}
+
+// settle zeroes the ids of rows that were not inserted (duplicates of rows
+// already in the database).
+func (b *batch) settle(inserted map[int64]struct{}) {
+	if len(inserted) == len(b.rows) {
+		return
+	}
+	for i, m := range b.rows {
+		if _, ok := inserted[m.ID]; !ok {
+			*b.slots[i] = 0
 		}
 	}
-	if matched < int64(len(ups)) {
-		w.log.Warn("store: status updates matched no row", "missing", int64(len(ups))-matched, "updates", len(ups))
+}
+
+// alreadyCommitted finds out whether the attempt whose COMMIT failed took
+// effect, by looking for the batch's ids. If it did, the rows found are
+// the ones inserted and the batch is done. A batch with no rows to insert
+// cannot tell; its updates are simply applied again (they are idempotent).
+func (w *writer) alreadyCommitted(b *batch) (bool, error) {
+	if len(b.rows) == 0 {
+		return false, nil
 	}
-	return nil
+	ctx, cancel := w.attemptContext()
+	defer cancel()
+	found := make(map[int64]struct{}, len(b.rows))
+	const chunk = 500
+	for start := 0; start < len(b.rows); start += chunk {
+		rows := b.rows[start:min(start+chunk, len(b.rows))]
+		ids := make([]int64, len(rows))
+		for i, m := range rows {
+			ids[i] = m.ID
+		}
+		var (
+			res *sql.Rows
+			err error
+		)
+		if w.s.dialect == DialectPostgres {
+			res, err = w.s.sqlDB.QueryContext(ctx, `SELECT id FROM message_logs WHERE id = ANY($1)`, ids)
+		} else {
+			args := make([]any, len(ids))
+			for i, id := range ids {
+				args[i] = id
+			}
+			res, err = w.s.sqlDB.QueryContext(ctx, `SELECT id FROM message_logs WHERE id IN (`+placeholders(len(ids))+`)`, args...)
+		}
+		if err != nil {
+			return false, fmt.Errorf("check commit: %w", err)
+		}
+		if err := collectIDs(res, found); err != nil {
+			return false, fmt.Errorf("check commit: %w", err)
+		}
+	}
+	if len(found) == 0 {
+		return false, nil
+	}
+	w.log.Warn("store: log batch committed despite a failed COMMIT", "rows", len(found))
+	b.settle(found)
+	return true, nil
 }
 
 // lastUpdatePerRow keeps only the last update of each row (updates are

@@ -43,6 +43,25 @@ func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	}
 }
 
+// EachConfig is like Each but hands fn a configuration instead of an open
+// store, for tests that open, close and reopen the same database (restart
+// tests). Open it with Open, which closes it at cleanup.
+func EachConfig(t *testing.T, fn func(t *testing.T, cfg store.Config)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		cfg := Config(t)
+		cfg.DataDir = t.TempDir()
+		fn(t, cfg)
+	})
+	if os.Getenv(EnvDatabaseURL) != "" {
+		t.Run("postgres", func(t *testing.T) {
+			cfg := Config(t)
+			cfg.DatabaseURL = PostgresURL(t)
+			fn(t, cfg)
+		})
+	}
+}
+
 // Config returns the store configuration tests use: a logger that writes
 // warnings and errors to the test log.
 func Config(t testing.TB) store.Config {
