@@ -1,0 +1,124 @@
+package app
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration, read once from the environment at
+// start and passed down explicitly.
+type Config struct {
+	DatabaseURL     string        // DATABASE_URL
+	DataDir         string        // FLOWHQ_DATA_DIR
+	Addr            string        // FLOWHQ_ADDR
+	WhatsApp        string        // FLOWHQ_WHATSAPP: sim (whatsmeow lands later)
+	LogLevel        slog.Level    // FLOWHQ_LOG_LEVEL
+	MaxRestarts     int           // FLOWHQ_MAX_RESTARTS
+	BackoffBase     time.Duration // FLOWHQ_BACKOFF_BASE
+	BackoffMax      time.Duration // FLOWHQ_BACKOFF_MAX
+	BackoffReset    time.Duration // FLOWHQ_BACKOFF_RESET
+	Heartbeat       time.Duration // FLOWHQ_HEARTBEAT_INTERVAL
+	StaleAfter      time.Duration // FLOWHQ_STALE_AFTER
+	RateLimit       int           // FLOWHQ_RATE_LIMIT_PER_MINUTE
+	HandoffPause    time.Duration // FLOWHQ_HANDOFF_PAUSE
+	ShutdownTimeout time.Duration // FLOWHQ_SHUTDOWN_TIMEOUT
+}
+
+// envVar documents one setting; the table drives parsing, defaults and the
+// README's list.
+type envVar struct {
+	name, def, help string
+	set             func(c *Config, v string) error
+}
+
+func envVars() []envVar {
+	return []envVar{
+		{"DATABASE_URL", "", "postgres:// or postgresql:// URL selects PostgreSQL; empty selects embedded SQLite",
+			func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+		{"FLOWHQ_DATA_DIR", "./data", "directory of the SQLite database file flowhq.db",
+			func(c *Config, v string) error { c.DataDir = v; return nonEmpty(v) }},
+		{"FLOWHQ_ADDR", ":8080", "HTTP listen address",
+			func(c *Config, v string) error { c.Addr = v; return nonEmpty(v) }},
+		{"FLOWHQ_WHATSAPP", "sim", "WhatsApp link: sim (simulated phones)",
+			func(c *Config, v string) error {
+				c.WhatsApp = v
+				if v != "sim" {
+					return fmt.Errorf("want sim (the whatsmeow link is not available yet)")
+				}
+				return nil
+			}},
+		{"FLOWHQ_LOG_LEVEL", "info", "debug, info, warn or error",
+			func(c *Config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
+		{"FLOWHQ_MAX_RESTARTS", "10", "consecutive worker failures before it stops in ERROR",
+			func(c *Config, v string) error { return parseInt(v, 1, &c.MaxRestarts) }},
+		{"FLOWHQ_BACKOFF_BASE", "1s", "first restart delay of a failed worker (doubles per failure)",
+			func(c *Config, v string) error { return parseDuration(v, &c.BackoffBase) }},
+		{"FLOWHQ_BACKOFF_MAX", "5m", "longest restart delay",
+			func(c *Config, v string) error { return parseDuration(v, &c.BackoffMax) }},
+		{"FLOWHQ_BACKOFF_RESET", "10m", "healthy run time after which past failures are forgiven",
+			func(c *Config, v string) error { return parseDuration(v, &c.BackoffReset) }},
+		{"FLOWHQ_HEARTBEAT_INTERVAL", "30s", "how often the supervisor pings every worker",
+			func(c *Config, v string) error { return parseDuration(v, &c.Heartbeat) }},
+		{"FLOWHQ_STALE_AFTER", "2m", "a worker silent this long is marked ERROR (stale) and restarted",
+			func(c *Config, v string) error { return parseDuration(v, &c.StaleAfter) }},
+		{"FLOWHQ_RATE_LIMIT_PER_MINUTE", "20", "bot replies per minute per tenant (tenant config can override; 0 = off)",
+			func(c *Config, v string) error { return parseInt(v, 0, &c.RateLimit) }},
+		{"FLOWHQ_HANDOFF_PAUSE", "30m", "bot silence in a chat after the business replies from its phone",
+			func(c *Config, v string) error { return parseDuration(v, &c.HandoffPause) }},
+		{"FLOWHQ_SHUTDOWN_TIMEOUT", "10s", "how long SIGINT/SIGTERM waits for work to drain",
+			func(c *Config, v string) error { return parseDuration(v, &c.ShutdownTimeout) }},
+	}
+}
+
+// LoadConfig reads the configuration. An invalid value is an error naming
+// the variable.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	var c Config
+	for _, v := range envVars() {
+		val := strings.TrimSpace(getenv(v.name))
+		if val == "" {
+			val = v.def
+		}
+		if err := v.set(&c, val); err != nil {
+			return Config{}, usagef("invalid %s=%q: %v", v.name, val, err)
+		}
+	}
+	if c.BackoffMax < c.BackoffBase {
+		return Config{}, usagef("invalid FLOWHQ_BACKOFF_MAX=%s: shorter than FLOWHQ_BACKOFF_BASE=%s", c.BackoffMax, c.BackoffBase)
+	}
+	return c, nil
+}
+
+func nonEmpty(v string) error {
+	if v == "" {
+		return fmt.Errorf("must not be empty")
+	}
+	return nil
+}
+
+func parseInt(v string, min int, dst *int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fmt.Errorf("not a whole number")
+	}
+	if n < min {
+		return fmt.Errorf("must be at least %d", min)
+	}
+	*dst = n
+	return nil
+}
+
+func parseDuration(v string, dst *time.Duration) error {
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return fmt.Errorf("not a duration like 30s or 5m")
+	}
+	if d <= 0 {
+		return fmt.Errorf("must be positive")
+	}
+	*dst = d
+	return nil
+}

@@ -1,0 +1,87 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/flowhq/flowhq/store"
+	"github.com/flowhq/flowhq/tenant"
+	"github.com/flowhq/flowhq/tenant/sim"
+)
+
+// runtime is the running core shared by serve and simulate: the store, the
+// phone network and the supervisor of tenant actors.
+type runtime struct {
+	log     *slog.Logger
+	store   *store.Store
+	sim     *sim.Network // the simulated network when FLOWHQ_WHATSAPP=sim
+	sup     *tenant.Supervisor
+	stopped chan struct{} // closed when the supervisor's Run returns
+}
+
+// openStore opens the configured database and runs its migrations.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.Store, error) {
+	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("app: open store: %w", err)
+	}
+	return st, nil
+}
+
+// startRuntime builds the link factory and starts the supervisor on an open
+// store, which boots every ACTIVE tenant. On failure it closes the store.
+func startRuntime(ctx context.Context, cfg Config, st *store.Store, log *slog.Logger, simOpts sim.Options) (*runtime, error) {
+	var err error
+	r := &runtime{log: log, store: st, stopped: make(chan struct{})}
+	var links tenant.LinkFactory
+	switch cfg.WhatsApp {
+	case "sim":
+		r.sim = sim.NewNetwork(simOpts)
+		links = r.sim.Factory()
+	default:
+		_ = st.Close()
+		return nil, fmt.Errorf("app: unknown WhatsApp link %q", cfg.WhatsApp)
+	}
+	r.sup, err = tenant.NewSupervisor(tenant.Options{
+		Store:              st,
+		Links:              links,
+		Logger:             log,
+		MaxRestarts:        cfg.MaxRestarts,
+		BackoffBase:        cfg.BackoffBase,
+		BackoffMax:         cfg.BackoffMax,
+		BackoffReset:       cfg.BackoffReset,
+		HeartbeatInterval:  cfg.Heartbeat,
+		StaleAfter:         cfg.StaleAfter,
+		RateLimitPerMinute: cfg.RateLimit,
+		HandoffPause:       cfg.HandoffPause,
+	})
+	if err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	go func() {
+		defer close(r.stopped)
+		if err := r.sup.Run(context.WithoutCancel(ctx)); err != nil {
+			log.Error("supervisor stopped", "err", err)
+		}
+	}()
+	return r, nil
+}
+
+// close stops every worker (draining lanes), then flushes and closes the
+// store.
+func (r *runtime) close(ctx context.Context) error {
+	err := r.sup.Shutdown(ctx)
+	if cerr := r.store.Close(); cerr != nil {
+		err = errors.Join(err, fmt.Errorf("app: close store: %w", cerr))
+	}
+	return err
+}
+
+// newLogger builds the process logger.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}

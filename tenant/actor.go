@@ -1,0 +1,486 @@
+package tenant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flowhq/flowhq/store"
+	"github.com/flowhq/flowhq/templates"
+)
+
+// errActorDone is returned to callers whose actor has stopped.
+var errActorDone = errors.New("tenant: actor stopped")
+
+// permanentError is a link failure that restarting will not fix (the device
+// is linked elsewhere, the client is outdated): the worker waits for an
+// operator instead of restarting.
+type permanentError struct{ reason string }
+
+func (e permanentError) Error() string { return e.reason }
+
+// actor is one run of a tenant's worker: a goroutine whose select loop alone
+// owns the tenant's link, session state, rate limiter, dedup memory, handoff
+// pauses and chat lanes. The only ways in are notify (fire and forget) and
+// call (wait for the loop to run a function), both giving up once the actor
+// is done. A restart builds a new actor; nothing carries over but the store.
+type actor struct {
+	sup     *Supervisor
+	e       *entry
+	id      string
+	log     *slog.Logger
+	mailbox chan func()
+	done    chan struct{} // closed when the loop has exited
+	fail    chan error    // a link failure that ends this run
+	gate    *gate
+
+	laneCtx    context.Context // lanes' context: outlives the loop for a graceful drain
+	laneCancel context.CancelFunc
+	lanesWG    sync.WaitGroup
+
+	link    Link                       // set before the loop starts, read-only afterwards
+	linkRef atomic.Pointer[linkHolder] // the same link, for the supervisor to close a stuck run
+
+	// Owned by the loop.
+	reply    templates.Config
+	session  store.WhatsAppSession
+	seen     *seenSet
+	limiter  rateLimiter
+	handoff  map[string]time.Time
+	lanes    map[string]*lane
+	banUntil time.Time
+	pairing  chan struct{} // closed when the current pairing attempt shows its first QR
+}
+
+func newActor(sup *Supervisor, e *entry) *actor {
+	laneCtx, cancel := context.WithCancel(context.Background())
+	return &actor{
+		sup:        sup,
+		e:          e,
+		id:         e.id,
+		log:        sup.log.With("tenant_id", e.id),
+		mailbox:    make(chan func(), 256),
+		done:       make(chan struct{}),
+		fail:       make(chan error, 1),
+		gate:       newGate(),
+		laneCtx:    laneCtx,
+		laneCancel: cancel,
+		seen:       newSeenSet(sup.opts.DedupMemory),
+		handoff:    make(map[string]time.Time),
+		lanes:      make(map[string]*lane),
+		pairing:    make(chan struct{}),
+	}
+}
+
+type linkHolder struct{ Link }
+
+// notify queues fn for the loop. It reports false when the actor is done.
+func (a *actor) notify(fn func()) bool {
+	select {
+	case a.mailbox <- fn:
+		return true
+	case <-a.done:
+		return false
+	}
+}
+
+// tryNotify queues fn only if the mailbox has room right now.
+func (a *actor) tryNotify(fn func()) bool {
+	select {
+	case a.mailbox <- fn:
+		return true
+	default:
+		return false
+	}
+}
+
+// call runs fn on the loop and waits for it.
+func (a *actor) call(ctx context.Context, fn func()) error {
+	finished := make(chan struct{})
+	if !a.notify(func() { fn(); close(finished) }) {
+		return errActorDone
+	}
+	select {
+	case <-finished:
+		return nil
+	case <-a.done:
+		return errActorDone
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// run is one life of the actor. It returns nil when ctx ends (a stop), or
+// the error that ended it.
+func (a *actor) run(ctx context.Context) error {
+	err := a.serve(ctx)
+	close(a.done)
+	a.drainLanes()
+	if a.link != nil {
+		if cerr := a.link.Close(); cerr != nil {
+			a.log.Warn("close link", "err", cerr)
+		}
+	}
+	return err
+}
+
+func (a *actor) serve(ctx context.Context) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.log.Error("actor panic", "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("tenant: actor panic: %v", r)
+		}
+	}()
+	st := a.sup.opts.Store
+	cfg, err := st.GetTenantConfig(ctx, a.id)
+	if err != nil {
+		return fmt.Errorf("tenant: load config: %w", err)
+	}
+	a.applyConfig(cfg)
+	a.session, err = st.GetSession(ctx, a.id)
+	if err != nil {
+		return fmt.Errorf("tenant: load session: %w", err)
+	}
+	link, err := a.sup.opts.Links(ctx, LinkParams{TenantID: a.id, JID: a.session.JID, Handler: a, Logger: a.log})
+	if err != nil {
+		return fmt.Errorf("tenant: build link: %w", err)
+	}
+	a.link = link
+	a.linkRef.Store(&linkHolder{link})
+	if err := a.recoverWork(ctx); err != nil {
+		return err
+	}
+	if err := link.Connect(ctx); err != nil {
+		return fmt.Errorf("tenant: connect: %w", err)
+	}
+	a.e.running(a)
+
+	sweep := time.NewTicker(time.Minute)
+	defer sweep.Stop()
+	for {
+		select {
+		case fn := <-a.mailbox:
+			fn()
+		case err := <-a.fail:
+			return err
+		case <-ctx.Done():
+			return nil
+		case now := <-sweep.C:
+			a.sweep(now)
+		}
+	}
+}
+
+// applyConfig turns the stored tenant config into reply settings.
+func (a *actor) applyConfig(cfg store.TenantConfig) {
+	a.reply = replyConfig(cfg)
+	a.limiter.limit = a.sup.opts.RateLimitPerMinute
+	if cfg.RateLimitPerMinute != nil {
+		a.limiter.limit = *cfg.RateLimitPerMinute
+	}
+}
+
+// recoverWork finishes what a previous run left: replies logged as pending
+// are sent again under their original message id, and committed customer
+// messages that never got an answer are answered now.
+func (a *actor) recoverWork(ctx context.Context) error {
+	st := a.sup.opts.Store
+	pending, err := st.PendingReplies(ctx, a.id)
+	if err != nil {
+		return fmt.Errorf("tenant: load pending replies: %w", err)
+	}
+	for i := range pending {
+		out := pending[i]
+		a.dispatch(out.Chat, job{out: &out})
+	}
+	unanswered, err := st.UnansweredInbound(ctx, a.id, time.Now().Add(-a.sup.opts.RecoverWindow))
+	if err != nil {
+		return fmt.Errorf("tenant: load unanswered messages: %w", err)
+	}
+	for _, in := range unanswered {
+		a.seen.add(dedupKey(in.Chat, in.FromNumber, in.WAMessageID))
+		a.dispatchInbound(in, true)
+	}
+	if n := len(pending) + len(unanswered); n > 0 {
+		a.log.Info("recovering unfinished work", "pending_replies", len(pending), "unanswered", len(unanswered))
+	}
+	return nil
+}
+
+// sweep forgets expired handoff pauses and lanes that have exited.
+func (a *actor) sweep(now time.Time) {
+	for chat, until := range a.handoff {
+		if now.After(until) {
+			delete(a.handoff, chat)
+		}
+	}
+	for chat, l := range a.lanes {
+		if l.isClosed() {
+			delete(a.lanes, chat)
+		}
+	}
+}
+
+// Event is called by the link from its own goroutine.
+func (a *actor) Event(ev Event) {
+	a.notify(func() { a.onEvent(ev) })
+}
+
+func (a *actor) onEvent(ev Event) {
+	s := &a.session
+	log := a.log.With("event", ev.Kind.String())
+	switch ev.Kind {
+	case EventQR:
+		url, err := QRDataURL(ev.QR)
+		if err != nil {
+			log.Error("render qr", "err", err)
+			return
+		}
+		expires := ev.Expires
+		s.State, s.LastQR, s.QRExpiresAt, s.Reason = store.SessionQRReady, url, &expires, ""
+		a.openPairing()
+	case EventPairCode:
+		s.State, s.PairCode, s.Reason = store.SessionPairCodeReady, ev.PairCode, ""
+	case EventPaired:
+		s.JID = ev.JID
+		log.Info("device linked", "jid", ev.JID)
+		// The device id must survive a crash right after pairing.
+		a.sup.states.saveSessionNow(*s)
+	case EventConnected:
+		if ev.JID != "" {
+			s.JID = ev.JID
+		}
+		s.State, s.LastQR, s.QRExpiresAt, s.PairCode, s.Reason = store.SessionConnected, "", nil, "", ""
+		a.pairing = make(chan struct{})
+		a.gate.set(time.Now().After(a.banUntil))
+		log.Info("whatsapp connected")
+	case EventDisconnected:
+		s.State, s.Reason = store.SessionDisconnected, ev.Reason
+		s.LastQR, s.QRExpiresAt, s.PairCode = "", nil, ""
+		a.pairing = make(chan struct{})
+		a.gate.set(false)
+		log.Info("whatsapp disconnected", "reason", ev.Reason)
+	case EventLoggedOut:
+		s.State, s.Reason, s.JID = store.SessionLoggedOut, ev.Reason, ""
+		s.LastQR, s.QRExpiresAt, s.PairCode = "", nil, ""
+		a.gate.set(false)
+		log.Warn("whatsapp logged out: the phone must be linked again", "reason", ev.Reason)
+		a.sup.states.saveSessionNow(*s)
+		return
+	case EventBanned:
+		a.banUntil = ev.Expires
+		s.Reason = fmt.Sprintf("temporarily banned until %s: sending paused", ev.Expires.UTC().Format(time.RFC3339))
+		a.gate.set(false)
+		log.Warn("whatsapp temporary ban: sending paused", "until", ev.Expires)
+		if wait := time.Until(ev.Expires); wait > 0 {
+			time.AfterFunc(wait, func() { a.notify(a.liftBan) })
+		}
+	case EventFailed:
+		log.Error("whatsapp link failed", "reason", ev.Reason)
+		select {
+		case a.fail <- permanentError{ev.Reason}:
+		default:
+		}
+		return
+	}
+	a.sup.states.saveSession(*s)
+}
+
+func (a *actor) liftBan() {
+	if time.Now().Before(a.banUntil) {
+		return
+	}
+	a.session.Reason = ""
+	a.gate.set(a.session.State == store.SessionConnected)
+	a.sup.states.saveSession(a.session)
+}
+
+func (a *actor) openPairing() {
+	select {
+	case <-a.pairing:
+	default:
+		close(a.pairing)
+	}
+}
+
+// Inbound is called synchronously by the link for each customer message. It
+// returns true only once the message is safely stored; then the reply is
+// left to the chat's lane.
+func (a *actor) Inbound(in Inbound) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.log.Error("inbound handler panic", "panic", r, "stack", string(debug.Stack()))
+			ok = false
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), a.sup.opts.InboundTimeout)
+	defer cancel()
+	sender := bareUser(in.Sender)
+	if in.FromMe {
+		return a.inboundFromMe(ctx, in)
+	}
+	key := dedupKey(in.Chat, sender, in.ID)
+	var dup bool
+	if err := a.call(ctx, func() { dup = a.seen.has(key) }); err != nil {
+		return false
+	}
+	if dup {
+		a.sup.metrics.duplicates.Add(1)
+		return true
+	}
+	row := &store.MessageLog{
+		TenantID:    a.id,
+		Direction:   store.DirIn,
+		Chat:        in.Chat,
+		FromNumber:  sender,
+		ToNumber:    a.ownNumber(),
+		MessageText: in.Text,
+		WAMessageID: in.ID,
+		Status:      store.StatusReceived,
+		Source:      store.SourceCustomer,
+	}
+	if err := a.sup.opts.Store.Commit(ctx, store.Op{Insert: row}); err != nil {
+		a.log.Warn("store inbound message; WhatsApp will deliver it again", "err", err, "chat", in.Chat)
+		return false
+	}
+	a.sup.metrics.messagesIn.Add(1)
+	recovered := false
+	if row.ID == 0 {
+		// Already stored by an earlier delivery. If no run answered it yet,
+		// answer it now; the lane checks for an existing reply first.
+		prev, err := a.sup.opts.Store.GetLogByKey(ctx, a.id, store.DirIn, in.Chat, in.ID)
+		if err != nil {
+			return false
+		}
+		a.sup.metrics.duplicates.Add(1)
+		if prev.Status != store.StatusReceived {
+			a.notify(func() { a.seen.add(key) })
+			return true
+		}
+		row, recovered = &prev, true
+	}
+	in2 := *row
+	// If the actor is gone, the row stays unanswered and the next run's
+	// recovery answers it; the message itself is safe, so acknowledge.
+	a.notify(func() {
+		if recovered && a.seen.has(key) {
+			return
+		}
+		a.seen.add(key)
+		a.dispatchInbound(in2, recovered)
+	})
+	return true
+}
+
+// inboundFromMe logs a message the business sent from its own phone and
+// pauses the bot in that chat: a human has taken over.
+func (a *actor) inboundFromMe(ctx context.Context, in Inbound) bool {
+	row := &store.MessageLog{
+		TenantID:    a.id,
+		Direction:   store.DirOut,
+		Chat:        in.Chat,
+		FromNumber:  a.ownNumber(),
+		ToNumber:    bareUser(in.Chat),
+		MessageText: in.Text,
+		WAMessageID: in.ID,
+		Status:      store.StatusSent,
+		Source:      store.SourceHuman,
+	}
+	if err := a.sup.opts.Store.Commit(ctx, store.Op{Insert: row}); err != nil {
+		a.log.Warn("store message sent from the phone", "err", err, "chat", in.Chat)
+		return false
+	}
+	if row.ID == 0 {
+		return true // our own reply echoed back, or a repeat
+	}
+	until := time.Now().Add(a.sup.opts.HandoffPause)
+	a.notify(func() {
+		a.handoff[in.Chat] = until
+		a.log.Info("human took over the chat; bot paused", "chat", in.Chat, "until", until)
+	})
+	return true
+}
+
+// dispatchInbound decides what happens to a stored customer message and
+// queues it on its chat's lane. Loop only.
+func (a *actor) dispatchInbound(in store.MessageLog, recovered bool) {
+	if until, ok := a.handoff[in.Chat]; ok && time.Now().Before(until) {
+		a.dispatch(in.Chat, job{in: in, skip: true})
+		return
+	}
+	a.dispatch(in.Chat, job{in: in, decision: a.limiter.take(time.Now()), check: recovered, reply: a.reply})
+}
+
+// dispatch queues a job on the chat's lane, starting the lane if needed.
+func (a *actor) dispatch(chat string, j job) {
+	if l := a.lanes[chat]; l != nil && l.push(j) {
+		return
+	}
+	l := newLane(a, chat)
+	a.lanes[chat] = l
+	l.push(j)
+	a.lanesWG.Add(1)
+	go l.run()
+}
+
+// drainLanes lets lanes finish their queued work for a while, then cancels
+// what is still in flight (pending replies are finished by the next run).
+func (a *actor) drainLanes() {
+	drained := make(chan struct{})
+	go func() {
+		a.lanesWG.Wait()
+		close(drained)
+	}()
+	t := time.NewTimer(a.sup.opts.DrainTimeout)
+	defer t.Stop()
+	select {
+	case <-drained:
+	case <-t.C:
+		a.log.Warn("lanes did not drain in time; unfinished replies resume after restart")
+	}
+	a.laneCancel()
+}
+
+// ownNumber is the tenant's linked phone number, if known.
+func (a *actor) ownNumber() string {
+	return bareUser(a.session.JID)
+}
+
+// bareUser turns a WhatsApp JID like "255712345678:3@s.whatsapp.net" into
+// its user part "255712345678"; other strings pass through.
+func bareUser(jid string) string {
+	if i := strings.IndexByte(jid, '@'); i >= 0 {
+		jid = jid[:i]
+	}
+	if i := strings.IndexByte(jid, ':'); i >= 0 {
+		jid = jid[:i]
+	}
+	return jid
+}
+
+// replyConfig maps a stored tenant config to the reply engine's settings.
+func replyConfig(cfg store.TenantConfig) templates.Config {
+	var ov templates.Overrides
+	if len(cfg.ReplyOverrides) > 0 {
+		ov = make(templates.Overrides, len(cfg.ReplyOverrides))
+		for intent, byLang := range cfg.ReplyOverrides {
+			m := make(map[templates.Language]string, len(byLang))
+			for lang, text := range byLang {
+				m[templates.Language(lang)] = text
+			}
+			ov[templates.Intent(intent)] = m
+		}
+	}
+	return templates.Config{
+		Template:  templates.Template(cfg.TemplateType),
+		Business:  cfg.BusinessName,
+		Language:  templates.Language(cfg.Language),
+		Overrides: ov,
+	}
+}

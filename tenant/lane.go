@@ -1,0 +1,241 @@
+package tenant
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/flowhq/flowhq/store"
+	"github.com/flowhq/flowhq/templates"
+)
+
+// job is one unit of work on a chat lane.
+type job struct {
+	in       store.MessageLog  // the customer message to answer
+	out      *store.MessageLog // or: a pending reply to send again (crash recovery)
+	skip     bool              // the bot stays silent (human handoff)
+	check    bool              // recovered message: make sure it has no reply yet
+	decision decision
+	reply    templates.Config
+}
+
+// lane runs one chat's jobs in order on its own goroutine, so a slow chat
+// never holds up another. It exits after LaneIdle without work; the actor
+// then starts a new one for the next message.
+type lane struct {
+	a    *actor
+	chat string
+	wake chan struct{}
+
+	mu     sync.Mutex
+	queue  []job
+	closed bool
+}
+
+func newLane(a *actor, chat string) *lane {
+	return &lane{a: a, chat: chat, wake: make(chan struct{}, 1)}
+}
+
+// push queues a job; false means the lane has exited and a new one is needed.
+func (l *lane) push(j job) bool {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return false
+	}
+	l.queue = append(l.queue, j)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+func (l *lane) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+// next pops the next job, or closes the lane when it is empty and exit is set.
+func (l *lane) next(exit bool) (job, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.queue) == 0 {
+		if exit {
+			l.closed = true
+		}
+		return job{}, false
+	}
+	j := l.queue[0]
+	l.queue[0] = job{}
+	l.queue = l.queue[1:]
+	return j, true
+}
+
+func (l *lane) run() {
+	defer l.a.lanesWG.Done()
+	idle := time.NewTimer(l.a.sup.opts.LaneIdle)
+	defer idle.Stop()
+	stopping := false
+	for {
+		if j, ok := l.next(stopping); ok {
+			l.a.process(j)
+			continue
+		}
+		if stopping {
+			return // drained while the actor stops
+		}
+		if !idle.Stop() {
+			select {
+			case <-idle.C:
+			default:
+			}
+		}
+		idle.Reset(l.a.sup.opts.LaneIdle)
+		select {
+		case <-l.wake:
+		case <-l.a.done:
+			stopping = true
+		case <-idle.C:
+			if _, ok := l.next(true); !ok {
+				return
+			}
+			// Raced with a push: the queue is not empty after all.
+			l.mu.Lock()
+			l.closed = false
+			l.mu.Unlock()
+		}
+	}
+}
+
+// process runs one job; a panic is logged and costs only this job.
+func (a *actor) process(j job) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.log.Error("lane panic", "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	ctx := a.laneCtx
+	st := a.sup.opts.Store
+	switch {
+	case j.out != nil:
+		a.deliver(ctx, j.out)
+		return
+	case j.skip:
+		err := st.Commit(ctx, store.Op{Update: &store.StatusUpdate{TenantID: a.id, ID: j.in.ID, Status: store.StatusSkipped}})
+		if err != nil {
+			a.log.Warn("mark message skipped", "err", err)
+		}
+		return
+	}
+	if j.check {
+		replied, err := st.HasReply(ctx, a.id, j.in.ID)
+		if err != nil {
+			a.log.Warn("check earlier reply", "err", err)
+			return
+		}
+		if replied {
+			return
+		}
+	}
+	res := templates.Reply(j.in.MessageText, j.reply)
+	out := &store.MessageLog{
+		TenantID:    a.id,
+		Direction:   store.DirOut,
+		Chat:        j.in.Chat,
+		FromNumber:  j.in.ToNumber,
+		ToNumber:    j.in.FromNumber,
+		MessageText: res.Text,
+		WAMessageID: a.link.NewMessageID(),
+		Intent:      string(res.Intent),
+		Status:      store.StatusPending,
+		Source:      store.SourceBot,
+		ReplyTo:     &j.in.ID,
+	}
+	switch j.decision {
+	case warn:
+		out.MessageText = rateLimitNotice(res.Language)
+		out.Source = store.SourceSystem
+	case suppress:
+		out.Status = store.StatusSuppressed
+	}
+	if err := st.Commit(ctx, store.Op{Insert: out}); err != nil {
+		a.log.Warn("store reply; it will be answered after restart", "err", err, "chat", j.in.Chat)
+		return
+	}
+	if out.Status == store.StatusSuppressed {
+		a.sup.metrics.suppressed.Add(1)
+		return
+	}
+	if out.ID == 0 {
+		return
+	}
+	a.deliver(ctx, out)
+}
+
+// deliver sends a stored pending reply and records the outcome. While the
+// link is down it waits up to SendWait for it to come back. When the actor
+// stops first, the row stays pending and the next run sends it under the
+// same message id.
+func (a *actor) deliver(ctx context.Context, out *store.MessageLog) {
+	err := a.sendWhenConnected(ctx, out)
+	if err != nil && ctx.Err() != nil {
+		return
+	}
+	upd := &store.StatusUpdate{TenantID: a.id, ID: out.ID, Status: store.StatusSent}
+	if err != nil {
+		upd.Status, upd.Error = store.StatusFailed, err.Error()
+		a.sup.metrics.failed.Add(1)
+		a.log.Warn("reply failed", "err", err, "chat", out.Chat, "wa_message_id", out.WAMessageID)
+	} else {
+		a.sup.metrics.sent.Add(1)
+	}
+	if cerr := a.sup.opts.Store.Commit(ctx, store.Op{Update: upd}); cerr != nil {
+		a.log.Warn("record reply outcome", "err", cerr, "wa_message_id", out.WAMessageID)
+	}
+}
+
+func (a *actor) sendWhenConnected(ctx context.Context, out *store.MessageLog) error {
+	deadline := time.NewTimer(a.sup.opts.SendWait)
+	defer deadline.Stop()
+	notConnected := fmt.Errorf("not connected to WhatsApp for %s: %w", a.sup.opts.SendWait, ErrNotConnected)
+	for {
+		select {
+		case <-a.gate.wait():
+		case <-deadline.C:
+			return notConnected
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		err := a.link.Send(ctx, out.Chat, out.WAMessageID, out.MessageText)
+		if !errors.Is(err, ErrNotConnected) {
+			return err
+		}
+		// The link dropped under us; the gate closes once the actor hears
+		// of it. Try again shortly.
+		retry := time.NewTimer(100 * time.Millisecond)
+		select {
+		case <-retry.C:
+		case <-deadline.C:
+			retry.Stop()
+			return notConnected
+		case <-ctx.Done():
+			retry.Stop()
+			return ctx.Err()
+		}
+	}
+}
+
+// rateLimitNotice is the one polite message a customer gets when the
+// tenant's reply limit is reached, in the language of the reply it replaces.
+func rateLimitNotice(lang templates.Language) string {
+	if lang == templates.Swahili {
+		return "Asante kwa ujumbe wako! Tunapokea jumbe nyingi kwa sasa, kwa hivyo majibu ya kiotomatiki yamesimama kwa muda mfupi. Tutakujibu hivi punde."
+	}
+	return "Thanks for your message! We are receiving a lot of messages right now, so automatic replies are paused for a moment. We will get back to you shortly."
+}
