@@ -1,0 +1,128 @@
+package watest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/store/sqlstore"
+	"go.mau.fi/whatsmeow/types/events"
+)
+
+// recorder collects a client's events so tests can wait for them.
+type recorder struct {
+	mu      sync.Mutex
+	events  []any
+	changed chan struct{}
+}
+
+func newRecorder(cli *whatsmeow.Client) *recorder {
+	r := &recorder{changed: make(chan struct{})}
+	cli.AddEventHandler(r.add)
+	return r
+}
+
+func (r *recorder) add(evt any) {
+	r.mu.Lock()
+	r.events = append(r.events, evt)
+	close(r.changed)
+	r.changed = make(chan struct{})
+	r.mu.Unlock()
+}
+
+// count returns how many recorded events have type T.
+func count[T any](r *recorder) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range r.events {
+		if _, ok := e.(T); ok {
+			n++
+		}
+	}
+	return n
+}
+
+// waitFor waits until at least n events of type T were recorded and returns the n-th.
+func waitFor[T any](t testing.TB, r *recorder, n int, timeout time.Duration) T {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		r.mu.Lock()
+		var seen []T
+		for _, e := range r.events {
+			if v, ok := e.(T); ok {
+				seen = append(seen, v)
+			}
+		}
+		ch := r.changed
+		r.mu.Unlock()
+		if len(seen) >= n {
+			return seen[n-1]
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			var zero T
+			t.Fatalf("timed out after %v waiting for event #%d of type %T (have %d)", timeout, n, zero, len(seen))
+			return zero
+		}
+	}
+}
+
+func ctxT(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+type testClient struct {
+	cli *whatsmeow.Client
+	rec *recorder
+	c   *sqlstore.Container
+}
+
+func newTestClient(t testing.TB, srv *Server, c *sqlstore.Container) *testClient {
+	t.Helper()
+	if c == nil {
+		c = NewContainer(t)
+	}
+	cli := srv.NewClient(t, c.NewDevice())
+	return &testClient{cli: cli, rec: newRecorder(cli), c: c}
+}
+
+// linked returns a client that is paired with a fresh account and connected.
+func linked(t testing.TB, srv *Server) (*testClient, *Device) {
+	t.Helper()
+	tc := newTestClient(t, srv, nil)
+	d, err := srv.NewAccount().Link(ctxT(t, 30*time.Second), tc.cli)
+	if err != nil {
+		t.Fatalf("link: %v", err)
+	}
+	tc.rec.waitConnected(t, 1)
+	return tc, d
+}
+
+func (r *recorder) waitConnected(t testing.TB, n int) {
+	t.Helper()
+	waitFor[*events.Connected](t, r, n, 30*time.Second)
+}
+
+func noErrors(t testing.TB, srv *Server) {
+	t.Helper()
+	for _, err := range srv.Errors() {
+		t.Errorf("server error: %v", err)
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+var _ = fmt.Sprint
