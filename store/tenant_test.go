@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -392,32 +393,42 @@ func TestTouchLastSeenManyTenants(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := ctxT(t)
 		const n = 10001
-		// Insert the tenants and sessions directly: CreateTenant one by one
-		// would dominate the test's time.
+		// Insert the tenants and sessions directly, 500 a statement:
+		// CreateTenant one by one would dominate the test's time.
 		db := s.SQLDB()
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		q1, q2 := `INSERT INTO tenants (id, name, phone_number, status, created_at, updated_at) VALUES (?, '', '', 'ACTIVE', ?, ?)`,
-			`INSERT INTO whatsapp_sessions (tenant_id, state, updated_at) VALUES (?, 'CONNECTED', ?)`
-		if s.Dialect() == store.DialectPostgres {
-			q1 = `INSERT INTO tenants (id, name, phone_number, status, created_at, updated_at) VALUES ($1, '', '', 'ACTIVE', $2, $3)`
-			q2 = `INSERT INTO whatsapp_sessions (tenant_id, state, updated_at) VALUES ($1, 'CONNECTED', $2)`
-		}
 		now := time.Now().UTC()
 		ids := make([]string, n)
 		for i := range ids {
 			ids[i] = fmt.Sprintf("tenant-%05d", i)
-			if _, err := tx.ExecContext(ctx, q1, ids[i], now, now); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := tx.ExecContext(ctx, q2, ids[i], now); err != nil {
-				t.Fatal(err)
-			}
 		}
-		if err := tx.Commit(); err != nil {
-			t.Fatal(err)
+		mark := func(i int) string {
+			if s.Dialect() == store.DialectPostgres {
+				return fmt.Sprintf("$%d", i)
+			}
+			return "?"
+		}
+		for start := 0; start < n; start += 500 {
+			chunk := ids[start:min(start+500, n)]
+			var q1, q2 strings.Builder
+			var a1, a2 []any
+			q1.WriteString("INSERT INTO tenants (id, name, phone_number, status, created_at, updated_at) VALUES ")
+			q2.WriteString("INSERT INTO whatsapp_sessions (tenant_id, state, updated_at) VALUES ")
+			for i, id := range chunk {
+				if i > 0 {
+					q1.WriteString(", ")
+					q2.WriteString(", ")
+				}
+				fmt.Fprintf(&q1, "(%s, '', '', 'ACTIVE', %s, %s)", mark(3*i+1), mark(3*i+2), mark(3*i+3))
+				fmt.Fprintf(&q2, "(%s, 'CONNECTED', %s)", mark(2*i+1), mark(2*i+2))
+				a1 = append(a1, id, now, now)
+				a2 = append(a2, id, now)
+			}
+			if _, err := db.ExecContext(ctx, q1.String(), a1...); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.ExecContext(ctx, q2.String(), a2...); err != nil {
+				t.Fatal(err)
+			}
 		}
 		got, err := s.ListTenantIDsByStatus(ctx, store.TenantActive)
 		if err != nil || len(got) != n {
