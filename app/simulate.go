@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	goruntime "runtime"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,8 +50,11 @@ type simSummary struct {
 	Throughput         float64        `json:"throughput_msgs_per_s"`
 	LatencyMs          map[string]int `json:"latency_ms"`
 	RSSMB              float64        `json:"rss_mb"`
+	RSSPeakMB          float64        `json:"rss_peak_mb"`
 	HeapPerTenantKB    float64        `json:"heap_per_tenant_kb"`
 	Goroutines         int            `json:"goroutines"`
+	StackMB            float64        `json:"stack_mb"`
+	HeapMB             float64        `json:"heap_mb"`
 }
 
 // sampleMessages are what simulated customers write.
@@ -210,12 +214,16 @@ func simulate(ctx context.Context, cfg Config, f simulateFlags, log *slog.Logger
 		return nil, err
 	}
 	sum := &simSummary{Database: st.Dialect(), Tenants: f.tenants, Chats: f.chats, StartupS: time.Since(start).Seconds()}
-	goruntime.GC()
+	// Steady state: return the start-up garbage to the OS, as the runtime's
+	// scavenger does over time, before reading the resident size.
+	debug.FreeOSMemory()
 	var after goruntime.MemStats
 	goruntime.ReadMemStats(&after)
 	sum.HeapPerTenantKB = round1(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / 1024 / float64(f.tenants))
-	sum.RSSMB = round1(rssMB())
+	sum.RSSMB = round1(procStatusMB("VmRSS:"))
 	sum.Goroutines = goruntime.NumGoroutine()
+	sum.StackMB = round1(float64(after.StackInuse) / (1 << 20))
+	sum.HeapMB = round1(float64(after.HeapInuse) / (1 << 20))
 
 	loadStart := time.Now()
 	latencies, dups, err := runCustomers(ctx, rt, l, f, ids, known)
@@ -237,9 +245,7 @@ func simulate(ctx context.Context, cfg Config, f simulateFlags, log *slog.Logger
 		sum.Throughput = round1(float64(f.messages) / loadTime.Seconds())
 	}
 	sum.LatencyMs = percentiles(latencies)
-	if r := rssMB(); r > sum.RSSMB {
-		sum.RSSMB = round1(r)
-	}
+	sum.RSSPeakMB = round1(procStatusMB("VmHWM:"))
 	if err := audit(ctx, st, rt.sim, f, ids, sum); err != nil {
 		return sum, err
 	}
@@ -468,14 +474,15 @@ func percentiles(d []time.Duration) map[string]int {
 	return out
 }
 
-// rssMB reads the process's resident set size from /proc (Linux).
-func rssMB() float64 {
+// procStatusMB reads a memory figure of this process from /proc (Linux):
+// VmRSS is the resident set size now, VmHWM its peak.
+func procStatusMB(field string) float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if rest, ok := strings.CutPrefix(line, field); ok {
 			kb, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 64)
 			return kb / 1024
 		}

@@ -65,7 +65,7 @@ func newActor(sup *Supervisor, e *entry) *actor {
 		e:          e,
 		id:         e.id,
 		log:        sup.log.With("tenant_id", e.id),
-		mailbox:    make(chan func(), 256),
+		mailbox:    make(chan func(), 64),
 		done:       make(chan struct{}),
 		fail:       make(chan error, 1),
 		gate:       newGate(),
@@ -137,6 +137,43 @@ func (a *actor) serve(ctx context.Context) (err error) {
 			err = fmt.Errorf("tenant: actor panic: %v", r)
 		}
 	}()
+	// Start-up runs deep database and link calls. It gets a goroutine of its
+	// own so their stack growth is freed when it ends, instead of staying
+	// with the long-lived loop goroutine of every idle tenant.
+	started := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				a.log.Error("actor panic while starting", "panic", r, "stack", string(debug.Stack()))
+				started <- fmt.Errorf("tenant: actor panic: %v", r)
+			}
+		}()
+		started <- a.start(ctx)
+	}()
+	if err := <-started; err != nil {
+		return err
+	}
+	a.e.running(a)
+
+	sweep := time.NewTicker(time.Minute)
+	defer sweep.Stop()
+	for {
+		select {
+		case fn := <-a.mailbox:
+			fn()
+		case err := <-a.fail:
+			return err
+		case <-ctx.Done():
+			return nil
+		case now := <-sweep.C:
+			a.sweep(now)
+		}
+	}
+}
+
+// start loads the tenant's state, builds and connects its link, and queues
+// the work a previous run left unfinished.
+func (a *actor) start(ctx context.Context) error {
 	st := a.sup.opts.Store
 	cfg, err := st.GetTenantConfig(ctx, a.id)
 	if err != nil {
@@ -159,22 +196,7 @@ func (a *actor) serve(ctx context.Context) (err error) {
 	if err := link.Connect(ctx); err != nil {
 		return fmt.Errorf("tenant: connect: %w", err)
 	}
-	a.e.running(a)
-
-	sweep := time.NewTicker(time.Minute)
-	defer sweep.Stop()
-	for {
-		select {
-		case fn := <-a.mailbox:
-			fn()
-		case err := <-a.fail:
-			return err
-		case <-ctx.Done():
-			return nil
-		case now := <-sweep.C:
-			a.sweep(now)
-		}
-	}
+	return nil
 }
 
 // applyConfig turns the stored tenant config into reply settings.

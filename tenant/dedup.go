@@ -6,12 +6,13 @@ package tenant
 // the durable guard; this is the fast one. Owned by the actor's loop.
 type seenSet struct {
 	keys map[string]struct{}
-	ring []string
+	ring []string // grows up to max, then wraps: idle tenants stay small
+	max  int
 	next int
 }
 
 func newSeenSet(capacity int) *seenSet {
-	return &seenSet{keys: make(map[string]struct{}), ring: make([]string, capacity)}
+	return &seenSet{keys: make(map[string]struct{}), max: capacity}
 }
 
 func (s *seenSet) has(k string) bool {
@@ -20,7 +21,12 @@ func (s *seenSet) has(k string) bool {
 }
 
 func (s *seenSet) add(k string) {
-	if s.has(k) || len(s.ring) == 0 {
+	if s.has(k) || s.max <= 0 {
+		return
+	}
+	if len(s.ring) < s.max {
+		s.ring = append(s.ring, k)
+		s.keys[k] = struct{}{}
 		return
 	}
 	if old := s.ring[s.next]; old != "" {

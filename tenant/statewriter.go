@@ -70,7 +70,7 @@ func (w *stateWriter) run(ctx context.Context, every time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := w.flush(ctx); err != nil {
+			if err := w.flush(ctx); err != nil && ctx.Err() == nil {
 				w.log.Warn("write worker states; retrying", "err", err)
 			}
 		}
