@@ -1,0 +1,276 @@
+package templates
+
+// analysis is the evidence gathered from one message.
+type analysis struct {
+	score  [numIntents]float32
+	flags  flag
+	en, sw float32 // language evidence
+	words  int     // word tokens seen
+}
+
+// maxDistinct bounds the memory of entries already counted; a word repeated
+// in a message counts once ("cancel cancel cancel" is no more a cancel).
+const maxDistinct = 96
+
+// analyse gathers evidence from toks.
+func (lx *lexicon) analyseTokens(toks []token, hits []hit) analysis {
+	var a analysis
+	var seenArr [maxDistinct]*entry
+	seen := seenArr[:0]
+	count := func(e *entry, extra flag) {
+		a.flags |= e.flags | extra
+		for _, s := range seen {
+			if s == e {
+				return
+			}
+		}
+		if len(seen) < maxDistinct {
+			seen = append(seen, e)
+		}
+		for i, v := range e.w {
+			a.score[i] += v
+		}
+	}
+
+	for i, t := range toks {
+		if t.kind != tkWord {
+			hits[i] = hit{}
+			continue
+		}
+		a.words++
+		h := lx.analyse(t.text)
+		hits[i] = h
+		switch {
+		case h.swGrammar:
+			a.sw += 2
+		case h.e != nil:
+			switch h.e.lang {
+			case lEn:
+				a.en += h.e.lw
+			case lSw:
+				a.sw += h.e.lw
+			}
+		default:
+			en, sw := guessLanguage(t.text)
+			a.en += en
+			a.sw += sw
+		}
+		if h.e != nil {
+			count(h.e, h.flags)
+		}
+	}
+
+	// Phrases, on lemmas: adjacent pairs, pairs with one word between, and
+	// adjacent triples.
+	for i := range toks {
+		if toks[i].kind != tkWord {
+			continue
+		}
+		l0 := hits[i].lemma(toks[i].text)
+		for gap := 1; gap <= 2 && i+gap < len(toks); gap++ {
+			if toks[i+gap].kind != tkWord {
+				break
+			}
+			if e := lx.phrases[[2]string{l0, hits[i+gap].lemma(toks[i+gap].text)}]; e != nil {
+				count(e, 0)
+			}
+		}
+		if i+2 < len(toks) && toks[i+1].kind == tkWord && toks[i+2].kind == tkWord {
+			k := [3]string{l0, hits[i+1].lemma(toks[i+1].text), hits[i+2].lemma(toks[i+2].text)}
+			if e := lx.trigrams[k]; e != nil {
+				count(e, 0)
+			}
+		}
+	}
+	return a
+}
+
+// guessLanguage weighs an unknown word by its shape: Swahili words are
+// built of open syllables and end in a vowel; most English words do not.
+func guessLanguage(w string) (en, sw float32) {
+	if len(w) < 3 || !isASCIIWord(w) {
+		return 0, 0
+	}
+	if !isVowel(w[len(w)-1]) {
+		return 0.5, 0
+	}
+	// Open syllables: no two consonants in a row except the Swahili
+	// clusters (ch, sh, ny, ng, mb, nd, nj, nz, mw, kw, ...).
+	for i := 1; i < len(w); i++ {
+		if isVowel(w[i]) || isVowel(w[i-1]) {
+			continue
+		}
+		switch w[i-1 : i+1] {
+		case "ch", "sh", "ny", "ng", "mb", "nd", "nj", "nz", "mw", "kw", "gw", "th", "dh", "gh", "mv", "nv", "ns", "nt", "mp", "nk", "nc":
+			continue
+		}
+		return 0, 0
+	}
+	return 0, 0.4
+}
+
+// scoreRules adds the evidence that comes from concepts appearing together.
+func scoreRules(a *analysis, when When, tmpl Template) {
+	s, f := &a.score, a.flags
+	has := func(x flag) bool { return f&x != 0 }
+	hasWhen := !when.IsZero()
+	hasClock := when.Time != ""
+
+	// Where / when / arrival / status about an order, parcel or ticket.
+	if has(fOrderNoun) && has(fWhere|fWhenQ|fArrive|fStatus|fNotYet) {
+		s[iOrderStatus] += 3
+		if has(fWhere) {
+			s[iLocation] -= 2
+		}
+	}
+	if has(fOrderNoun) && has(fMy) {
+		s[iOrderStatus] += 1
+	}
+	// "umefika wapi", "has it reached": arrival + where is a status question.
+	if has(fArrive) && has(fWhere) {
+		s[iOrderStatus] += 2.5
+		s[iLocation] -= 1.5
+	}
+	// A status question about a problem raised before: "any update on my
+	// issue?", "tatizo langu limefikia wapi?".
+	reported := has(fReported) || has(fReport) && has(fPast)
+	if has(fCaseNoun) && (has(fStatus) || reported || has(fArrive) && has(fWhere)) {
+		s[iOrderStatus] += 2.5
+		s[iProblem] -= 1.5
+	}
+	// "I ordered last week", "nimeagiza": an order already placed.
+	if has(fBuy) && has(fPast) && has(fOrderNoun|fArrive|fNotYet|fWhere) {
+		s[iOrderStatus] += 1.5
+		s[iOrder] -= 1.5
+	}
+	// Something that should work does not: "won't open", "haifanyi kazi".
+	if has(fNeg) && has(fFunction) {
+		s[iProblem] += 4
+		if has(fOpen) {
+			s[iHours] -= 3
+		}
+	}
+	// "I can't come", "sitaweza kuja", "can't make it".
+	if has(fNeg) && has(fCome) && !has(fWhere) {
+		s[iCancel] += 2.5
+		s[iBook] -= 1
+	}
+	if has(fNeg) && has(fWant) && has(fOrderNoun|fBookNoun) {
+		s[iCancel] += 2
+	}
+	// A delivery question that mentions price is about the delivery fee.
+	if has(fDelivery) && has(fPrice) {
+		s[iDelivery] += 2
+	}
+	// Change + appointment / time → reschedule (the appointment named is
+	// the existing one and the day is the new slot, not a new booking);
+	// change + product → exchange.
+	changing := has(fChange) && (has(fBookNoun|fTime) || hasWhen) ||
+		has(fInstead) && (has(fTime) || hasWhen)
+	switch {
+	case changing:
+		s[iReschedule] += 3
+		s[iBook] -= 1.5
+	case has(fChange) && has(fProduct):
+		s[iRefund] += 2
+	case hasWhen:
+		// A day or time together with a booking word, coming, or wanting.
+		if has(fBookNoun) {
+			s[iBook] += 1.5
+		}
+		if has(fCome) && !has(fNeg) {
+			s[iBook] += 1.5
+		}
+		if has(fWant) {
+			s[iBook] += 0.5
+		}
+	}
+	// A bare clock time to a booking business is most likely a booking.
+	if hasClock && tmpl == Booking {
+		s[iBook] += 1.5
+	}
+	if has(fTalk) && has(fPerson) {
+		s[iHuman] += 2
+	}
+	if has(fSend) && has(fMoney) {
+		s[iPayment] += 2.5
+	}
+	if has(fPay) && has(fPast) {
+		s[iPayment] += 0.5
+	}
+	if has(fBack) && has(fMoney) {
+		s[iRefund] += 3
+	}
+	if has(fCharge) && (has(fTwice) || has(fPast) && has(fBack)) {
+		s[iRefund] += 3.5
+	}
+	if has(fTwice) && has(fMoney|fPay) {
+		s[iRefund] += 2
+	}
+	if has(fNeg) && has(fFit) {
+		s[iRefund] += 2
+	}
+	if has(fSend) && has(fProduct) {
+		s[iOrder] += 1.5
+	}
+}
+
+// templateBias nudges near-ties toward what each kind of business hears most.
+var templateBias = map[Template][numIntents]float32{
+	Booking:   {iBook: 0.3, iReschedule: 0.2, iCancel: 0.1, iPrice: 0.1},
+	Ecommerce: {iOrder: 0.3, iDelivery: 0.2, iOrderStatus: 0.2, iRefund: 0.1, iPrice: 0.1},
+	Support:   {iProblem: 0.3, iHuman: 0.2, iOrderStatus: 0.1},
+}
+
+// tiePriority orders intents for equal scores: the more specific request first.
+var tiePriority = [...]intentID{
+	iCancel, iReschedule, iRefund, iOrderStatus, iProblem, iHuman, iPayment,
+	iDelivery, iBook, iOrder, iPrice, iHours, iLocation, iThanks, iGreeting,
+}
+
+// Thresholds for choosing an intent.
+const (
+	minScore = 1.5 // below this, evidence for an intent is too weak
+)
+
+// decide picks the intent with the strongest evidence. Greetings and thanks
+// lose to any real request in the same message ("Hi, where are you?" is a
+// location question).
+func decide(a *analysis, tmpl Template) intentID {
+	bias := templateBias[tmpl]
+	for i := range a.score {
+		if a.score[i] > 0 {
+			a.score[i] += bias[i]
+		}
+	}
+	best, bestScore := iUnknown, float32(0)
+	for _, i := range tiePriority {
+		if i == iGreeting || i == iThanks {
+			continue
+		}
+		if a.score[i] > bestScore {
+			best, bestScore = i, a.score[i]
+		}
+	}
+	social, socialScore := iGreeting, a.score[iGreeting]
+	if a.score[iThanks] >= socialScore {
+		social, socialScore = iThanks, a.score[iThanks]
+	}
+	switch {
+	case bestScore >= minScore && bestScore >= 0.5*socialScore:
+		return best
+	case socialScore >= minScore:
+		return social
+	}
+	return iUnknown
+}
+
+// detectLanguage returns the language the customer wrote in. Swahili wins
+// a tie when there is any Swahili grammar (mixed messages); with no
+// evidence at all it is English.
+func detectLanguage(a *analysis) Language {
+	if a.sw > 0 && a.sw >= a.en {
+		return Swahili
+	}
+	return English
+}
