@@ -42,41 +42,41 @@ const (
 type flag uint64
 
 const (
-	fWhere      flag = 1 << iota // where, wapi
-	fWhenQ                       // when, lini
-	fOrderNoun                   // order, oda, package, mzigo, ticket
-	fBookNoun                    // appointment, booking, miadi, slot
-	fMoney                       // money, pesa, shillings
-	fPrice                       // price, cost, bei
-	fWant                        // want, need, would like, nataka, naomba
-	fMy                          // my, yangu
-	fNeg                         // not, don't, and Swahili negative verbs
-	fArrive                      // arrive, receive, fika, pokea
-	fFunction                    // work, open, turn on, log in, connect, waka
-	fOpen                        // open/close/wazi (business hours words)
-	fPerson                      // person, agent, mtu, mhudumu
-	fTalk                        // talk, speak, ongea
-	fCall                        // call, phone (as a verb), piga simu
-	fChange                      // change, move, badilisha, sogeza
-	fProduct                     // a thing a shop sells, size, colour
-	fStatus                      // status, update, track
-	fDelivery                    // deliver, shipping, leta
-	fTime                        // time, day, date, muda, siku
-	fCome                        // come, visit, kuja
-	fInstead                     // instead, badala
-	fSend                        // send, tuma
-	fBack                        // back, return, rudi
-	fTwice                       // twice, double, mara mbili
-	fCharge                      // charged, katwa
-	fPast                        // a past or perfect verb form
-	fNotYet                      // yet, still, bado, sija-
-	fFit                         // fit, tosha
-	fPay                         // pay, lipa
-	fBuy                         // buy, order (verb), agiza, nunua
-	fGreetWord                   // a word that is only a greeting
-	fCaseNoun                    // problem, issue, tatizo: what a support ticket is about
-	fReported                    // reported: something raised before
-	fReport                      // report, ripoti (past forms mean fReported)
+	fWhere     flag = 1 << iota // where, wapi
+	fWhenQ                      // when, lini
+	fOrderNoun                  // order, oda, package, mzigo, ticket
+	fBookNoun                   // appointment, booking, miadi, slot
+	fMoney                      // money, pesa, shillings
+	fPrice                      // price, cost, bei
+	fWant                       // want, need, would like, nataka, naomba
+	fMy                         // my, yangu
+	fNeg                        // not, don't, and Swahili negative verbs
+	fArrive                     // arrive, receive, fika, pokea
+	fFunction                   // work, open, turn on, log in, connect, waka
+	fOpen                       // open/close/wazi (business hours words)
+	fPerson                     // person, agent, mtu, mhudumu
+	fTalk                       // talk, speak, ongea
+	fCall                       // call, phone (as a verb), piga simu
+	fChange                     // change, move, badilisha, sogeza
+	fProduct                    // a thing a shop sells, size, colour
+	fStatus                     // status, update, track
+	fDelivery                   // deliver, shipping, leta
+	fTime                       // time, day, date, muda, siku
+	fCome                       // come, visit, kuja
+	fInstead                    // instead, badala
+	fSend                       // send, tuma
+	fBack                       // back, return, rudi
+	fTwice                      // twice, double, mara mbili
+	fCharge                     // charged, katwa
+	fPast                       // a past or perfect verb form
+	fNotYet                     // yet, still, bado, sija-
+	fFit                        // fit, tosha
+	fPay                        // pay, lipa
+	fBuy                        // buy, order (verb), agiza, nunua
+	fGreetWord                  // a word that is only a greeting
+	fCaseNoun                   // problem, issue, tatizo: what a support ticket is about
+	fReported                   // reported: something raised before
+	fReport                     // report, ripoti (past forms mean fReported)
 )
 
 // entry is what the classifier knows about one word or phrase.
