@@ -3,13 +3,16 @@ package watest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/types/events"
+	waLog "go.mau.fi/whatsmeow/util/log"
 )
 
 // recorder collects a client's events so tests can wait for them.
@@ -90,8 +93,44 @@ func newTestClient(t testing.TB, srv *Server, c *sqlstore.Container) *testClient
 	if c == nil {
 		c = NewContainer(t)
 	}
-	cli := srv.NewClient(t, c.NewDevice())
-	return &testClient{cli: cli, rec: newRecorder(cli), c: c}
+	return clientFor(t, srv, c, c.NewDevice())
+}
+
+// clientFor builds a client whose recorder also notices, through the client's
+// log, when whatsmeow has finished tearing down a socket.
+func clientFor(t testing.TB, srv *Server, c *sqlstore.Container, dev *store.Device) *testClient {
+	t.Helper()
+	rec := &recorder{changed: make(chan struct{})}
+	cli := whatsmeow.NewClient(dev, socketWatcher{Logger: SlogWALogger(srv.log, "client"), rec: rec})
+	srv.Configure(cli)
+	t.Cleanup(cli.Disconnect)
+	cli.AddEventHandler(rec.add)
+	return &testClient{cli: cli, rec: rec, c: c}
+}
+
+// socketGone is recorded when whatsmeow's onDisconnect has run for a socket
+// the server closed.
+type socketGone struct{}
+
+// socketWatcher forwards logs and records socketGone. whatsmeow gives no
+// event for a server-side close it expected (after StreamReplaced, LoggedOut
+// or TemporaryBan); its FrameSocket also reads an unsynchronised flag while
+// tearing such a socket down, so calling Disconnect at that moment trips the
+// race detector. Tests wait for socketGone before they let cleanup run.
+type socketWatcher struct {
+	waLog.Logger
+	rec *recorder
+}
+
+func (w socketWatcher) Debugf(msg string, args ...any) {
+	if strings.HasPrefix(msg, "OnDisconnect() called, but it was expected") || strings.HasPrefix(msg, "Emitting Disconnected event") {
+		w.rec.add(socketGone{})
+	}
+	w.Logger.Debugf(msg, args...)
+}
+
+func (w socketWatcher) Sub(module string) waLog.Logger {
+	return socketWatcher{Logger: w.Logger.Sub(module), rec: w.rec}
 }
 
 // linked returns a client that is paired with a fresh account and connected.
@@ -109,6 +148,13 @@ func linked(t testing.TB, srv *Server) (*testClient, *Device) {
 func (r *recorder) waitConnected(t testing.TB, n int) {
 	t.Helper()
 	waitFor[*events.Connected](t, r, n, 30*time.Second)
+}
+
+// waitReceipts waits until the server recorded n receipts for id.
+func waitReceipts(t testing.TB, srv *Server, id string, n int) {
+	t.Helper()
+	err := srv.waitUntil(ctxT(t, 10*time.Second), "receipts", func() bool { return len(srv.receipts[id]) >= n })
+	must(t, err)
 }
 
 func noErrors(t testing.TB, srv *Server) {

@@ -72,6 +72,7 @@ func TestQRCodesFollowServerLifetimes(t *testing.T) {
 }
 
 func TestScanPairsAndStoredDeviceLogsIn(t *testing.T) {
+	t.Parallel()
 	srv := Start(t)
 	acct := srv.Account("+255 700 000 001")
 	acct.SetBusinessName("Mama Lishe Bookings")
@@ -142,6 +143,7 @@ func TestScanPairsAndStoredDeviceLogsIn(t *testing.T) {
 }
 
 func TestPairingCode(t *testing.T) {
+	t.Parallel()
 	srv := Start(t)
 	tc := newTestClient(t, srv, nil)
 	qr, err := tc.cli.GetQRChannel(ctxT(t, 60*time.Second))
@@ -172,6 +174,7 @@ func TestPairingCode(t *testing.T) {
 }
 
 func TestPairingCodeWrongCode(t *testing.T) {
+	t.Parallel()
 	srv := Start(t)
 	tc := newTestClient(t, srv, nil)
 	qr, err := tc.cli.GetQRChannel(ctxT(t, 60*time.Second))

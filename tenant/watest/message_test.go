@@ -56,6 +56,7 @@ func messageHandler(cli *whatsmeow.Client, decide func(*events.Message) bool) (f
 }
 
 func TestCustomerMessageArrivesAndReceiptFollowsHandler(t *testing.T) {
+	t.Parallel()
 	srv := Start(t)
 	tc, dev := durableClient(t, srv)
 	release := make(chan struct{})
@@ -116,6 +117,7 @@ func TestCustomerMessageArrivesAndReceiptFollowsHandler(t *testing.T) {
 }
 
 func TestHandlerFailureSuppressesReceiptAndRedelivers(t *testing.T) {
+	t.Parallel()
 	srv := Start(t)
 	tc, dev := durableClient(t, srv)
 	var mu sync.Mutex
@@ -154,6 +156,7 @@ func TestHandlerFailureSuppressesReceiptAndRedelivers(t *testing.T) {
 }
 
 func TestReplyIsDecryptedByCustomer(t *testing.T) {
+	t.Parallel()
 	srv := Start(t)
 	tc, dev := durableClient(t, srv)
 	acct := dev.Account()
