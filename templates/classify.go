@@ -115,21 +115,34 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	has := func(x flag) bool { return f&x != 0 }
 	hasWhen := !when.IsZero()
 	hasClock := when.Time != ""
+	question := has(fQuestion)
+
+	// "my delivery" is an order already placed.
+	orderNoun := has(fOrderNoun) || has(fMy) && has(fDelivery)
+	// Arrival asked about or denied ("has it arrived?", "haujafika"), as
+	// opposed to reported ("nimepokea mzigo": I have received the parcel).
+	arrivalAsked := has(fArrive) && (has(fNeg|fNotYet) || question || !has(fPast))
 
 	// Where / when / arrival / status about an order, parcel or ticket.
-	if has(fOrderNoun) && has(fWhere|fWhenQ|fArrive|fStatus|fNotYet) {
+	if orderNoun && (has(fWhere|fWhenQ|fStatus|fNotYet) || arrivalAsked) {
 		s[iOrderStatus] += 3
 		if has(fWhere) {
 			s[iLocation] -= 2
 		}
+		if has(fDelivery) {
+			s[iDelivery] -= 1.5
+		}
 	}
-	if has(fOrderNoun) && has(fMy) {
+	if orderNoun && has(fMy) {
 		s[iOrderStatus] += 1
 	}
 	// "umefika wapi", "has it reached": arrival + where is a status question.
 	if has(fArrive) && has(fWhere) {
 		s[iOrderStatus] += 2.5
 		s[iLocation] -= 1.5
+	}
+	if has(fArrive) && !arrivalAsked && !has(fWhere|fWhenQ|fStatus) {
+		s[iOrderStatus] -= 1.5 // "nimepokea mzigo": a receipt, not a question
 	}
 	// A status question about a problem raised before: "any update on my
 	// issue?", "tatizo langu limefikia wapi?".
@@ -143,25 +156,42 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 		s[iOrderStatus] += 1.5
 		s[iOrder] -= 1.5
 	}
-	// Something that should work does not: "won't open", "haifanyi kazi".
+
+	// Something that should work does not: "won't open", "haifanyi kazi",
+	// "no signal", "the app is down", "akaunti imefungwa".
 	if has(fNeg) && has(fFunction) {
 		s[iProblem] += 4
 		if has(fOpen) {
 			s[iHours] -= 3
 		}
 	}
-	// "I can't come", "sitaweza kuja", "can't make it".
+	if has(fDevice) {
+		switch {
+		case has(fNeg) && !has(fFunction):
+			s[iProblem] += 2.5
+		case has(fDown):
+			s[iProblem] += 2
+		case has(fOpen):
+			s[iProblem] += 3
+			s[iHours] -= 2.5
+		}
+	}
+	// "Do you work on Sundays?", "mnafanya kazi saa ngapi?"
+	if has(fWork) && !has(fNeg) && !has(fDevice) && (hasWhen || has(fTime|fWhenQ)) {
+		s[iHours] += 2.5
+	}
+
+	// Cancelling: "I can't come", "sitaweza kuja", "can't make it", "I don't
+	// want the order".
 	if has(fNeg) && has(fCome) && !has(fWhere) {
 		s[iCancel] += 2.5
 		s[iBook] -= 1
 	}
-	if has(fNeg) && has(fWant) && has(fOrderNoun|fBookNoun) {
-		s[iCancel] += 2
+	if has(fNeg) && has(fWant) && (orderNoun || has(fBookNoun)) {
+		s[iCancel] += 3
 	}
-	// A delivery question that mentions price is about the delivery fee.
-	if has(fDelivery) && has(fPrice) {
-		s[iDelivery] += 2
-	}
+	cancelling := s[iCancel] >= 2.5
+
 	// Change + appointment / time → reschedule (the appointment named is
 	// the existing one and the day is the new slot, not a new booking);
 	// change + product → exchange.
@@ -172,10 +202,16 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 		s[iReschedule] += 3
 		s[iBook] -= 1.5
 	case has(fChange) && has(fProduct):
-		s[iRefund] += 2
-	case hasWhen:
-		// A day or time together with a booking word, coming, or wanting.
+		s[iRefund] += 2.5
+		s[iReschedule] -= 1
+	case cancelling:
 		if has(fBookNoun) {
+			s[iBook] -= 1.5 // "cancel my booking": not a new booking
+		}
+	case hasWhen:
+		// A day or time with a booking word, a service, coming, wanting,
+		// or asking whether a slot is free.
+		if has(fBookNoun|fService|fAvail) {
 			s[iBook] += 1.5
 		}
 		if has(fCome) && !has(fNeg) {
@@ -184,11 +220,37 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 		if has(fWant) {
 			s[iBook] += 0.5
 		}
+		// A bare clock time to a booking business is most likely a booking.
+		if hasClock && tmpl == Booking {
+			s[iBook] += 1.5
+		}
 	}
-	// A bare clock time to a booking business is most likely a booking.
-	if hasClock && tmpl == Booking {
+	// Wanting a service from a booking business is a booking.
+	if tmpl == Booking && has(fService) && has(fWant|fCome|fGet) && !cancelling && !changing {
 		s[iBook] += 1.5
 	}
+
+	// Wanting, getting or counting a product is an order, unless the
+	// product is being returned, exchanged or cancelled.
+	returning := s[iRefund] >= 2.5 || cancelling || has(fBack|fChange)
+	if !returning {
+		if has(fProduct) && has(fWant|fGet|fQty) || has(fThis) && has(fWant) && has(fGet|fSend|fQty) {
+			s[iOrder] += 1.5
+		}
+		if tmpl == Ecommerce && has(fThis) && has(fWant) {
+			s[iOrder] += 1
+		}
+	}
+
+	// A delivery question that mentions price is about the delivery fee;
+	// sending to a town is delivery.
+	if has(fDelivery) && (has(fPrice) || s[iPrice] >= 2.5) {
+		s[iDelivery] += 2
+	}
+	if has(fPlace) && (has(fSend) || has(fTo) && !has(fWhere)) {
+		s[iDelivery] += 1.5
+	}
+
 	if has(fTalk) && has(fPerson) {
 		s[iHuman] += 2
 	}
@@ -198,8 +260,14 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	if has(fPay) && has(fPast) {
 		s[iPayment] += 0.5
 	}
-	if has(fBack) && has(fMoney) {
+	// Money back: "I want my money back", "nirudishie pesa", "I paid the
+	// deposit but want it back", "charged twice".
+	if has(fBack) && (has(fMoney) || has(fPay) && has(fPast)) {
 		s[iRefund] += 3
+		if has(fWant) {
+			s[iRefund] += 1
+		}
+		s[iPayment] -= 2 // the payment is the context, not the question
 	}
 	if has(fCharge) && (has(fTwice) || has(fPast) && has(fBack)) {
 		s[iRefund] += 3.5

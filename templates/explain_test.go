@@ -13,6 +13,9 @@ func explain(text string, tmpl Template) string {
 	toks := tokenize(text, nil)
 	hits := make([]hit, len(toks))
 	a := lx.analyseTokens(toks, hits)
+	if strings.IndexByte(text, '?') >= 0 {
+		a.flags |= fQuestion
+	}
 	when := extractWhen(toks)
 	scoreRules(&a, when, tmpl)
 	var sb strings.Builder

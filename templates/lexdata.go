@@ -34,12 +34,16 @@ func englishGrammar(b builder) {
 		"get got getting let lets want wanted need needed like liked know go going gonna wanna "+
 		"okay yes yeah yep sure", lEn, 2, 0)
 	b.add("my mine our ours", lEn, 2, fMy)
+	b.add("this that these those", lEn, 2, fThis)
+	b.add("to", lEn, 2, fTo)
 	b.add("you your yours yourself u ur yall", lEn, 2, 0)
 	b.add("not no never dont doesnt didnt cant cannot wont isnt arent wasnt werent "+
 		"havent hasnt hadnt couldnt wouldnt shouldnt aint unable", lEn, 2, fNeg)
 	b.add("where wer whr", lEn, 2, fWhere, w(iLocation, 2))
 	b.add("when wen", lEn, 2, fWhenQ, w(iHours, 0.5))
-	b.add("want wanna need needed would like liked interested", lEn, 1, fWant)
+	b.add("want wanna need needed would like liked love interested", lEn, 1, fWant)
+	b.add("get getting have take", lEn, 1, fGet)
+	b.add("two three four five six seven eight nine ten couple pair pairs dozen", lEn, 1, fQty)
 	b.add("ill", lEn, 2, 0) // "I'll"
 	b.add("yet still", lEn, 1, fNotYet, w(iOrderStatus, 0.5))
 	b.add("already", lEn, 1, 0)
@@ -59,6 +63,10 @@ func swahiliGrammar(b builder) {
 		"iko uko yuko liko kiko ziko viko mko tuko niko nipo upo yupo ipo lipo kipo zipo tupo mpo wapo "+
 		"tafadhali tafadhari tafathali plz hebu", lSw, 2, 0)
 	b.add("yangu wangu langu changu zangu vyangu kwangu", lSw, 2, fMy)
+	b.add("hii hiyo hizi hizo hiki hicho hili hilo huu huo", lSw, 2, fThis)
+	b.add("hadi mpaka", lSw, 2, fTo)
+	b.add("mbili tatu nne tano sita wawili watatu viwili vitatu mawili matatu jozi", lSw, 2, fQty)
+	b.add("mna una", lSw, 2, fGet)
 	b.add("hapana hakuna hamna sina huna hana hatuna hamna hawana siyo", lSw, 2, fNeg)
 	b.add("wapi", lSw, 2, fWhere, w(iLocation, 2))
 	b.add("lini", lSw, 2, fWhenQ, w(iHours, 0.5))
@@ -85,6 +93,9 @@ func socialWords(b builder) {
 		"marahaba salaam salam asalaam assalamu salamu mzima wasup wassup sup", lSw, 2, fGreetWord, w(iGreeting, 2.5))
 	b.alias("vipi", "vp")
 	b.add("sasa", lSw, 2, 0, w(iGreeting, 1.5))
+	b.add("shwari buda msee wadau", lSw, 1, 0, w(iGreeting, 1))
+	b.phrase("anyone there", lEn, 1, 0, w(iGreeting, 1.5), w(iHuman, -1.5))
+	b.phrase("anybody there", lEn, 1, 0, w(iGreeting, 1.5), w(iHuman, -1.5))
 	b.add("aje", lSw, 2, 0, w(iGreeting, 1.5))
 	b.phrase("good morning", lEn, 1, fGreetWord, w(iGreeting, 3))
 	b.phrase("good afternoon", lEn, 1, fGreetWord, w(iGreeting, 3))
@@ -125,7 +136,9 @@ func hoursLocationHuman(b builder) {
 	b.add("hour", lEn, 1, fTime, w(iHours, 1))
 	b.add("timing timings", lEn, 1, 0, w(iHours, 2))
 	b.add("operate operating", lEn, 1, 0, w(iHours, 2))
-	b.add("available availability", lEn, 1, 0, w(iHours, 2))
+	b.add("available availability", lEn, 1, fAvail, w(iHours, 2))
+	b.add("free", lEn, 1, fAvail)
+	b.add("openings", lEn, 1, fBookNoun, w(iBook, 2.5))
 	b.add("weekend weekends saturdays sundays", lEn, 1, 0, w(iHours, 1))
 	b.add("holiday holidays", lEn, 1, 0, w(iHours, 1.5))
 	b.phrase("what time", lEn, 1, fTime, w(iHours, 2))
@@ -145,7 +158,9 @@ func hoursLocationHuman(b builder) {
 	// Location.
 	b.add("location locations located locate situated address directions direction", lEn, 1, 0, w(iLocation, 3))
 	b.add("map maps pin landmark nearest branch branches", lEn, 1, 0, w(iLocation, 2))
-	b.add("near place area building street road town", lEn, 1, 0, w(iLocation, 0.5))
+	b.add("place area building street road town estate mall plaza floor based physical", lEn, 1, 0, w(iLocation, 1.5))
+	b.add("near", lEn, 1, 0, w(iLocation, 1))
+	b.phrase("place order", lEn, 1, 0, w(iLocation, -1.5), w(iOrder, 1.5))
 	b.add("office offices", lEn, 1, 0, w(iLocation, 1))
 	b.add("shop store premises", lEn, 1, 0, w(iLocation, 0.5))
 	b.add("find", lEn, 1, 0, w(iLocation, 0.5))
@@ -222,8 +237,9 @@ func priceAndBooking(b builder) {
 	b.phrase("come in", lEn, 1, 0, w(iBook, 1))
 	b.phrase("fit in", lEn, 1, 0, w(iBook, 2))
 	b.phrase("see you", lEn, 1, 0, w(iBook, 0.5))
-	b.add("haircut hair braids braiding manicure pedicure nails massage facial makeup treatment "+
-		"cut trim shave service services checkup consultation cleaning", lEn, 1, 0, w(iBook, 0.3), w(iPrice, 0.3))
+	b.add("haircut hair braids braiding dreadlocks locs manicure pedicure nails massage facial makeup treatment "+
+		"cut trim shave service services checkup consultation cleaning wash tattoo lashes waxing", lEn, 1, fService, w(iBook, 0.3), w(iPrice, 0.3))
+	b.add("table", lEn, 1, fBookNoun, w(iBook, 1))
 	b.add("miadi", lSw, 1, fBookNoun, w(iBook, 3))
 	b.add("nafasi", lSw, 1, fBookNoun, w(iBook, 2))
 	b.add("ratiba", lSw, 1, fBookNoun, w(iBook, 1))
@@ -233,13 +249,13 @@ func priceAndBooking(b builder) {
 	b.verb("tembelea", fCome, w(iBook, 1))
 	b.phrase("weka miadi", lSw, 2, 0, w(iBook, 1))
 	b.add("huduma", lSw, 1, 0, w(iBook, 0.2), w(iPrice, 0.2))
-	b.add("nywele kucha", lSw, 1, 0, w(iBook, 0.3), w(iPrice, 0.3))
-	b.verb("suka nyoa", 0, w(iBook, 0.3), w(iPrice, 0.3))
+	b.add("nywele kucha rasta", lSw, 1, fService, w(iBook, 0.3), w(iPrice, 0.3))
+	b.verb("suka nyoa", fService, w(iBook, 0.3), w(iPrice, 0.3))
 
 	// Rescheduling.
 	b.add("reschedule rescheduling rescheduled rebook", lEn, 1, fBookNoun, w(iReschedule, 5))
 	b.add("postpone postponed", lEn, 1, 0, w(iReschedule, 4.5))
-	b.add("move moving shift", lEn, 1, fChange, w(iReschedule, 1.5))
+	b.add("move moving shift push", lEn, 1, fChange, w(iReschedule, 1.5))
 	b.add("change changes changing", lEn, 1, fChange, w(iReschedule, 1))
 	b.add("instead", lEn, 1, fInstead, w(iReschedule, 1.5))
 	b.add("earlier later", lEn, 1, 0, w(iReschedule, 0.7))
@@ -267,10 +283,11 @@ func priceAndBooking(b builder) {
 	b.add("delete remove", lEn, 1, 0, w(iCancel, 2.5))
 	b.add("stop drop", lEn, 1, 0, w(iCancel, 1.5))
 	b.phrase("call off", lEn, 1, 0, w(iCancel, 3), w(iHuman, -2))
-	b.phrase("make it", lEn, 1, 0, w(iCancel, 0.5))
+	b.phrase("make it", lEn, 1, fCome, w(iCancel, 0.5))
 	b.phrase("changed mind", lEn, 1, 0, w(iCancel, 3))
 	b.phrase("change mind", lEn, 1, 0, w(iCancel, 3))
 	b.phrase("no longer", lEn, 1, 0, w(iCancel, 2))
+	b.add("anymore", lEn, 1, 0, w(iCancel, 1.5))
 	b.verb("ghairi ghairisha", 0, w(iCancel, 5))
 	b.verb("futa futia", 0, w(iCancel, 3.5))
 	b.verb("sitisha", 0, w(iCancel, 4))
@@ -278,6 +295,8 @@ func priceAndBooking(b builder) {
 	b.verb("ondoa", 0, w(iCancel, 2))
 	b.phrase("badili nia", lSw, 2, 0, w(iCancel, 3))
 	b.phrase("badilisha nia", lSw, 2, 0, w(iCancel, 3))
+	b.phrase("badili mawazo", lSw, 2, 0, w(iCancel, 3))
+	b.phrase("badilisha mawazo", lSw, 2, 0, w(iCancel, 3))
 }
 
 func ordersAndDelivery(b builder) {
@@ -297,16 +316,19 @@ func ordersAndDelivery(b builder) {
 	b.add("size sizes colour color colours colors", lNone, 0, fProduct, w(iOrder, 1))
 	b.add("item items product products goods dress dresses shoes shoe sneakers trainers bag bags "+
 		"shirt shirts tshirt jeans trousers skirt jacket phone phones laptop watch cream perfume "+
-		"one ones", lEn, 1, fProduct, w(iOrder, 0.3))
+		"earrings necklace hat cap", lEn, 1, fProduct, w(iOrder, 0.3))
+	b.add("one ones", lEn, 1, fProduct)
 	b.add("oda", lSw, 1, fOrderNoun|fBuy, w(iOrder, 2), w(iOrderStatus, 0.5))
 	b.verb("agiza agizia", fBuy, w(iOrder, 3.5))
 	b.verb("nunua nunulia", fBuy, w(iOrder, 3.5))
 	b.verb("chukua", 0, w(iOrder, 1))
-	b.add("nipe tupe nipeni", lSw, 2, 0, w(iOrder, 1.5))
+	b.add("nipe tupe nipeni", lSw, 2, fGet, w(iOrder, 1.5))
+	b.add("nitumie unitumie nitumieni mnitumie tutumie", lSw, 2, fSend|fGet, w(iOrder, 1))
 	b.phrase("weka oda", lSw, 2, 0, w(iOrder, 1), w(iBook, -0.7))
 	b.add("bidhaa", lSw, 1, fProduct, w(iOrder, 0.5))
+	b.add("swap", lEn, 1, 0, w(iRefund, 3))
 	b.add("viatu kiatu nguo simu mfuko mikoba mkoba shati mashati gauni suruali saizi rangi sketi "+
-		"koti pafyumu", lSw, 1, fProduct, w(iOrder, 0.3))
+		"koti pafyumu mkufu hereni", lSw, 1, fProduct, w(iOrder, 0.3))
 	b.add("mnazo unazo mnayo unayo zinapatikana inapatikana", lSw, 2, 0, w(iOrder, 1.5), w(iPrice, 0.5))
 
 	// Order status.
@@ -324,6 +346,8 @@ func ordersAndDelivery(b builder) {
 	b.add("report", lEn, 1, fReport, w(iOrderStatus, 0.5), w(iProblem, 0.5))
 	b.add("news", lEn, 1, 0, w(iOrderStatus, 1))
 	b.phrase("any news", lEn, 1, fStatus, w(iOrderStatus, 2))
+	b.phrase("on way", lEn, 1, fStatus, w(iOrderStatus, 2.5))
+	b.add("njiani", lSw, 1, fStatus, w(iOrderStatus, 2.5))
 	b.phrase("how long", lEn, 1, 0, w(iOrderStatus, 1), w(iDelivery, 1))
 	b.add("mzigo mizigo kifurushi vifurushi", lSw, 1, fOrderNoun, w(iOrderStatus, 1.5))
 	b.add("tiketi lalamiko malalamiko", lSw, 1, fOrderNoun, w(iOrderStatus, 1.5))
@@ -357,6 +381,13 @@ func ordersAndDelivery(b builder) {
 	b.add("usafirishaji usafiri utoaji", lSw, 1, fDelivery, w(iDelivery, 3.5))
 	b.add("mikoani mkoani nyumbani mlangoni boda bodaboda", lSw, 1, 0, w(iDelivery, 1.5))
 	b.phrase("nchi nzima", lSw, 2, fDelivery, w(iDelivery, 3))
+	b.add("nairobi mombasa kisumu nakuru eldoret thika kampala arusha dar dodoma mwanza moshi kigali "+
+		"zanzibar machakos nyeri meru kitale malindi naivasha kericho embu kakamega mtwara tanga "+
+		"morogoro mbeya tabora entebbe jinja kiambu ruiru juja rongai kitengela ngong westlands "+
+		"kilimani karen kasarani embakasi syokimau ruaka kikuyu mlolongo", lNone, 0, fPlace)
+	b.phrase("pay on delivery", lEn, 1, 0, w(iPayment, 3))
+	b.phrase("cash on delivery", lEn, 1, 0, w(iPayment, 3))
+	b.phrase("payment on delivery", lEn, 1, 0, w(iPayment, 3))
 }
 
 func paymentRefundProblem(b builder) {
@@ -398,14 +429,20 @@ func paymentRefundProblem(b builder) {
 	b.add("problem problems issue issues trouble glitch", lEn, 1, fCaseNoun, w(iProblem, 3.5))
 	b.add("error errors bug bugs crash crashes crashing crashed broken faulty fault hacked", lEn, 1, 0, w(iProblem, 3))
 	b.add("fail fails failed failing failure stuck freeze frozen freezing hangs", lEn, 1, 0, w(iProblem, 3))
-	b.add("slow", lEn, 1, 0, w(iProblem, 2.5))
-	b.add("down", lEn, 1, 0, w(iProblem, 1))
+	b.add("slow", lEn, 1, fDown, w(iProblem, 2.5))
+	b.add("down off", lEn, 1, fDown, w(iProblem, 1))
+	b.add("chini", lSw, 2, fDown, w(iProblem, 0.5))
+	b.add("since", lEn, 1, 0, w(iProblem, 0.5))
+	b.add("tangu", lSw, 2, 0, w(iProblem, 0.5))
 	b.add("password blocked locked reset", lEn, 1, 0, w(iProblem, 1.5))
 	b.add("repair", lEn, 1, 0, w(iProblem, 2))
 	b.add("fix fixed", lEn, 1, 0, w(iProblem, 1))
 	b.add("help", lEn, 1, 0, w(iProblem, 1), w(iHuman, 0.5))
-	b.add("internet network wifi router signal connection app screen battery modem data", lNone, 0, 0, w(iProblem, 1))
-	b.add("work works working worked start starts load loads loading connect connecting login signin", lEn, 1, fFunction)
+	b.add("internet network wifi router signal connection app screen battery modem data tv decoder "+
+		"website site link sim line messages computer", lNone, 0, fDevice, w(iProblem, 1))
+	b.add("phone phones laptop account", lEn, 1, fDevice)
+	b.add("work works working worked", lEn, 1, fFunction|fWork)
+	b.add("start starts load loads loading connect connecting login signin access", lEn, 1, fFunction)
 	b.phrase("log in", lEn, 1, fFunction, w(iProblem, 0.5))
 	b.phrase("log into", lEn, 1, fFunction, w(iProblem, 0.5))
 	b.phrase("sign in", lEn, 1, fFunction, w(iProblem, 0.5))
@@ -414,26 +451,33 @@ func paymentRefundProblem(b builder) {
 	b.add("tatizo matatizo shida hitilafu", lSw, 1, fCaseNoun, w(iProblem, 3.5))
 	b.add("mbovu bovu", lSw, 1, 0, w(iProblem, 3))
 	b.add("kasoro", lSw, 1, 0, w(iProblem, 1))
-	b.add("polepole taratibu", lSw, 1, 0, w(iProblem, 1.5))
-	b.add("mtandao intaneti interneti", lSw, 1, 0, w(iProblem, 1))
+	b.add("polepole taratibu", lSw, 1, fDown, w(iProblem, 1.5))
+	b.add("mtandao intaneti interneti laini", lSw, 1, fDevice, w(iProblem, 1))
+	b.add("simu akaunti kompyuta", lSw, 1, fDevice)
 	b.add("msaada", lSw, 1, 0, w(iProblem, 1), w(iHuman, 0.5))
 	b.verb("haribika haribu", 0, w(iProblem, 3))
 	b.verb("kwama", 0, w(iProblem, 3))
 	b.verb("kataa", 0, w(iProblem, 1.5))
+	b.verb("zima zimika", fDown, w(iProblem, 1.5))
+	b.verb("sumbua", 0, w(iProblem, 2.5))
+	b.verb("shindwa", 0, w(iProblem, 2))
 	b.verb("saidiwa", 0, w(iProblem, 1))
 	b.verb("waka washa washa", fFunction)
 	b.verb("ingia", fFunction)
 	b.verb("funguka", fFunction)
 	b.add("kazi", lSw, 1, 0)
-	b.phrase("fanya kazi", lSw, 2, fFunction)
+	b.phrase("fanya kazi", lSw, 2, fFunction|fWork)
+	b.verb("unganisha unganishwa", 0, w(iHuman, 0.5))
 }
 
 // commonWords are frequent words with no intent: they are language evidence
 // and they stop the typo matcher from "correcting" real words.
 func commonWords(b builder) {
+	b.add("week weeks time", lEn, 1, fTime)
+	b.add("wiki siku muda tarehe wakati", lSw, 1, fTime)
 	b.add("monday tuesday wednesday thursday friday saturday sunday january february march "+
 		"april june july august september october november december", lEn, 1, fTime)
-	b.add("weather nice today tomorrow yesterday week month year day days time date "+
+	b.add("weather nice today tomorrow yesterday month year day days date "+
 		"morning night tonight capital country city france kenya tanzania uganda "+
 		"turtles turtle football match game won win lose lost music song movie "+
 		"good bad best better big small new old older young first last next other another "+

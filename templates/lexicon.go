@@ -77,6 +77,17 @@ const (
 	fCaseNoun                   // problem, issue, tatizo: what a support ticket is about
 	fReported                   // reported: something raised before
 	fReport                     // report, ripoti (past forms mean fReported)
+	fService                    // a service a booking business offers: haircut, massage
+	fDevice                     // a thing that can fail: internet, app, phone, account
+	fDown                       // down, off, slow, chini: a device not at its best
+	fWork                       // work, fanya kazi (also a business working hours)
+	fQty                        // a quantity word: two, pair, mbili, jozi
+	fGet                        // get, take, have, nipe, mna: wanting a thing
+	fThis                       // this, that, hii, hiyo: pointing at a product
+	fPlace                      // a town or neighbourhood name
+	fTo                         // to, hadi, mpaka
+	fAvail                      // free, available: a slot being open
+	fQuestion                   // the message asks a question (has a "?")
 )
 
 // entry is what the classifier knows about one word or phrase.

@@ -53,10 +53,27 @@ func (lx *lexicon) analyseInflected(w string) hit {
 	if h := lx.englishInflection(w); h.e != nil {
 		return h
 	}
+	if hasRun(w, 2) {
+		// "heyy" → "hey", "pleasee" → "please".
+		var b [64]byte
+		if e := lx.words[string(squeezeAll(b[:0], w))]; e != nil {
+			return hit{e: e}
+		}
+	}
 	if e := lx.typo(w); e != nil {
 		return hit{e: e}
 	}
 	return hit{}
+}
+
+// squeezeAll appends w to dst with every run of equal bytes cut to one.
+func squeezeAll(dst []byte, w string) []byte {
+	for i := 0; i < len(w); i++ {
+		if i == 0 || w[i] != w[i-1] {
+			dst = append(dst, w[i])
+		}
+	}
+	return dst
 }
 
 // hasRun reports whether w has n or more of the same byte in a row.

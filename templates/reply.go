@@ -36,6 +36,9 @@ func Reply(text string, cfg Config) Result {
 	hits = hits[:len(toks)]
 
 	a := lx.analyseTokens(toks, hits)
+	if strings.IndexByte(text, '?') >= 0 {
+		a.flags |= fQuestion
+	}
 	when := extractWhen(toks)
 	tmpl := cfg.Template
 	if !tmpl.Valid() {
