@@ -211,7 +211,7 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	case hasWhen:
 		// A day or time with a booking word, a service, coming, wanting,
 		// or asking whether a slot is free.
-		if has(fBookNoun|fService|fAvail) {
+		if has(fBookNoun | fService | fAvail) {
 			s[iBook] += 1.5
 		}
 		if has(fCome) && !has(fNeg) {
