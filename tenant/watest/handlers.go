@@ -221,6 +221,9 @@ func (s *Server) handleEncryptIQ(c *conn, n *waBinary.Node) {
 	if _, ok := n.GetOptionalChildByTag("count"); ok && typ == "get" {
 		s.mu.Lock()
 		count := len(d.preKeys)
+		if d.uploads == 0 && s.cfg.firstPKs > 0 {
+			count = s.cfg.firstPKs
+		}
 		s.mu.Unlock()
 		c.reply(n, waBinary.Node{Tag: "count", Attrs: waBinary.Attrs{"value": strconv.Itoa(count)}})
 		return

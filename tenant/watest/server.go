@@ -31,6 +31,7 @@ type config struct {
 	qrRefs   int
 	grace    time.Duration
 	platform string
+	firstPKs int
 }
 
 // WithLogger sets the server's logger. By default the server logs nothing,
@@ -70,6 +71,15 @@ func WithQRRefs(n int) Option {
 // The delay lets whatsmeow handle the node before the socket goes away.
 func WithStreamEndGrace(d time.Duration) Option {
 	return func(c *config) { c.grace = d }
+}
+
+// WithInitialPreKeyCount makes the server report n one-time prekeys for a
+// device that has not uploaded any yet. WhatsApp reports 0, which makes
+// whatsmeow generate and upload 812 keys on its first login (most of the
+// cost of linking a client); with n >= 5 it uploads a normal batch of 50.
+// Meant for benchmarks that link many clients; tests should keep the default.
+func WithInitialPreKeyCount(n int) Option {
+	return func(c *config) { c.firstPKs = n }
 }
 
 // WithPlatform sets the platform name reported in pair-success (default
