@@ -141,6 +141,11 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 		s[iOrderStatus] += 2.5
 		s[iLocation] -= 1.5
 	}
+	// "nitafikaje kwenu?", "how do I get to your place": directions.
+	if has(fArrive) && has(fHow|fYourPlace) && !orderNoun {
+		s[iLocation] += 3
+		s[iOrderStatus] -= 1
+	}
 	if has(fArrive) && !arrivalAsked && !has(fWhere|fWhenQ|fStatus) {
 		s[iOrderStatus] -= 1.5 // "nimepokea mzigo": a receipt, not a question
 	}
@@ -232,10 +237,17 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 
 	// Wanting, getting or counting a product is an order, unless the
 	// product is being returned, exchanged or cancelled.
+	// Asking the price of a product is not ordering it, unless a buying
+	// word says so.
 	returning := s[iRefund] >= 2.5 || cancelling || has(fBack|fChange)
-	if !returning {
-		if has(fProduct) && has(fWant|fGet|fQty) || has(fThis) && has(fWant) && has(fGet|fSend|fQty) {
+	if !returning && (!has(fPrice) || has(fBuy)) {
+		if has(fProduct) && has(fWant|fGet|fQty) || has(fThis) && countFlags(f, fWant|fGet|fSend|fQty) >= 2 {
 			s[iOrder] += 1.5
+		}
+		// "Is this available in size 40?": stock, not opening hours.
+		if has(fAvail) && has(fProduct) {
+			s[iOrder] += 2
+			s[iHours] -= 2
 		}
 		if tmpl == Ecommerce && has(fThis) && has(fWant) {
 			s[iOrder] += 1
@@ -253,6 +265,13 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 
 	if has(fTalk) && has(fPerson) {
 		s[iHuman] += 2
+	}
+	// "pay on delivery", "lipa ukifika": how to pay, unless asking a price.
+	if has(fPay) && has(fDelivery) && !has(fPrice) {
+		s[iPayment] += 1.5
+	}
+	if has(fCharge) && has(fMistake) {
+		s[iRefund] += 2.5
 	}
 	if has(fSend) && has(fMoney) {
 		s[iPayment] += 2.5
@@ -341,4 +360,13 @@ func detectLanguage(a *analysis) Language {
 		return Swahili
 	}
 	return English
+}
+
+// countFlags counts how many of the flags in want are set in f.
+func countFlags(f, want flag) int {
+	n := 0
+	for x := f & want; x != 0; x &= x - 1 {
+		n++
+	}
+	return n
 }

@@ -115,7 +115,8 @@ func TestCorpus(t *testing.T) { evaluate(t, "intents.tsv", 0.95) }
 // typos, shouting, run-on sentences). It was written as a blind check after
 // the first tuning; its misses led to general fixes, so it is now a
 // regression set.
-func TestProbe(t *testing.T) { evaluate(t, "probe.tsv", 0.95) }
+func TestProbe(t *testing.T)  { evaluate(t, "probe.tsv", 0.95) }
+func TestProbe2(t *testing.T) { evaluate(t, "probe2.tsv", 0.95) }
 
 func TestHeldOut(t *testing.T) {
 	rows := readCorpus(t, "heldout.tsv")

@@ -88,6 +88,9 @@ const (
 	fTo                         // to, hadi, mpaka
 	fAvail                      // free, available: a slot being open
 	fQuestion                   // the message asks a question (has a "?")
+	fHow                        // how: Swahili -je (nitafikaje), "how do I"
+	fYourPlace                  // kwenu, your place: where the business is
+	fMistake                    // by mistake, kimakosa
 )
 
 // entry is what the classifier knows about one word or phrase.
@@ -216,6 +219,14 @@ func (b builder) verb(forms string, fl flag, ws ...iw) {
 	}
 }
 
+// verbRoot adds a Swahili verb root to the trie only, for verbs whose
+// dictionary form is also another word ("katika" is also "in").
+func (b builder) verbRoot(root, lemma string, fl flag, ws ...iw) {
+	e := &entry{lemma: lemma}
+	mergeEntry(e, lSw, 2, fl, ws)
+	b.lx.roots.insert(root, e)
+}
+
 // The weight helpers keep the lexicon tables short.
 func w(i intentID, v float32) iw { return iw{i, v} }
 
@@ -300,7 +311,9 @@ func (lx *lexicon) buildFuzzy() {
 	lx.fuzzy = make(map[string]*entry, len(lx.words)*6)
 	var buf []byte
 	for form, e := range lx.words {
-		if len(form) < 5 || !isASCIIWord(form) {
+		// Only words that mean something are typo targets: "correcting" an
+		// unknown word into a grammar word would only lose information.
+		if len(form) < 5 || !isASCIIWord(form) || !isContent(e) {
 			continue
 		}
 		for i := 0; i < len(form); i++ {

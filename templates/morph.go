@@ -26,6 +26,15 @@ func (lx *lexicon) analyse(w string) hit {
 	if e := lx.words[w]; e != nil {
 		return hit{e: e}
 	}
+	h := lx.analyseSqueezed(w)
+	// A Swahili verb ending in -je asks "how": nitafikaje, nilipeje.
+	if h.swGrammar && len(w) > 4 && w[len(w)-2:] == "je" {
+		h.flags |= fHow
+	}
+	return h
+}
+
+func (lx *lexicon) analyseSqueezed(w string) hit {
 	if hasRun(w, 3) {
 		// "hiiii" → "hi", "pleeease" → "please"; else "goood" → "good".
 		var b1, b2 [64]byte
@@ -324,7 +333,7 @@ func (lx *lexicon) typo(w string) *entry {
 	if n >= 6 {
 		for i := 0; i < n; i++ {
 			b := append(append(buf[:0], w[:i]...), w[i+1:]...)
-			if e := lx.words[string(b)]; e != nil && len(b) >= 5 {
+			if e := lx.words[string(b)]; e != nil && len(b) >= 5 && isContent(e) {
 				return e
 			}
 		}
