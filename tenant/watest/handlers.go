@@ -161,8 +161,8 @@ func (s *Server) handleOutgoingMessage(c *conn, n *waBinary.Node) {
 			if td := acct.devices[t.jid.Device]; td != nil && td.linked && !td.removed {
 				dev = td
 			}
-		case t.jid.Server == types.DefaultUserServer:
-			p = s.peers[t.jid.User]
+		default:
+			p = s.customerLocked(t.jid)
 		}
 		s.mu.Unlock()
 		switch {
@@ -173,7 +173,7 @@ func (s *Server) handleOutgoingMessage(c *conn, n *waBinary.Node) {
 				continue
 			}
 			if acct == nil {
-				receiptFrom = append(receiptFrom, p.jid)
+				receiptFrom = append(receiptFrom, t.jid.ToNonAD())
 			}
 			s.log.Debug("watest: peer received message", "peer", p.jid, "id", id, "text", msg.Text)
 		case dev != nil:
@@ -196,6 +196,17 @@ func (s *Server) handleOutgoingMessage(c *conn, n *waBinary.Node) {
 			s.log.Debug("watest: delivery receipt", "err", err)
 		}
 	}
+}
+
+// customerLocked finds a customer by phone-number JID or LID.
+func (s *Server) customerLocked(jid types.JID) *peer {
+	switch jid.Server {
+	case types.DefaultUserServer:
+		return s.peers[jid.User]
+	case types.HiddenUserServer:
+		return s.peerLIDs[jid.User]
+	}
+	return nil
 }
 
 func (s *Server) recordError(err error) {
@@ -354,8 +365,8 @@ func (s *Server) bundles(users []waBinary.Node) []waBinary.Node {
 			} else if dev := a.devices[jid.Device]; dev != nil && dev.linked && !dev.removed {
 				d = dev
 			}
-		} else if jid.Server == types.DefaultUserServer && jid.Device == 0 {
-			p = s.peers[jid.User]
+		} else if jid.Device == 0 {
+			p = s.customerLocked(jid)
 		}
 		s.mu.Unlock()
 		switch {
@@ -433,8 +444,11 @@ func (s *Server) handleUsync(c *conn, n *waBinary.Node) {
 				devices = append(devices, d.jid.Device)
 			}
 			lid = a.lid
+		} else if p := s.customerLocked(jid); p != nil {
+			devices = []uint16{0}
+			lid = p.lid
 		} else if jid.Server == types.DefaultUserServer {
-			s.peerLocked(jid.User)
+			lid = s.peerLocked(jid.User).lid
 			devices = []uint16{0}
 		} else {
 			known = false

@@ -1,6 +1,7 @@
 package watest
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -204,6 +205,46 @@ func TestReplyIsDecryptedByCustomer(t *testing.T) {
 	must(t, err)
 	if m.Text != "Promo" {
 		t.Errorf("fresh customer got %q", m.Text)
+	}
+	noErrors(t, srv)
+}
+
+func TestLIDAddressing(t *testing.T) {
+	t.Parallel()
+	srv := Start(t)
+	tc, dev := durableClient(t, srv)
+	_, started := messageHandler(tc.cli, func(*events.Message) bool { return true })
+	cust := dev.Account().Customer("+255711000020")
+
+	// Phone-number addressing carries the LID as the alternative sender.
+	cust.Send("first")
+	m := <-started
+	if m.Info.Chat != cust.JID() || m.Info.Sender.ToNonAD() != cust.JID() || m.Info.SenderAlt.ToNonAD() != cust.LID() {
+		t.Errorf("PN-addressed message source = %+v", m.Info.MessageSource)
+	}
+	if lid, err := tc.cli.Store.LIDs.GetLIDForPN(t.Context(), cust.JID()); err != nil || lid != cust.LID() {
+		t.Errorf("client's LID mapping = %v, %v", lid, err)
+	}
+
+	// LID addressing: the same person, now as @lid, phone number in SenderAlt.
+	cust.UseLID(true)
+	id := cust.Send("second")
+	m = <-started
+	if m.Info.ID != id || m.Info.Chat != cust.LID() || m.Info.Sender.ToNonAD() != cust.LID() || m.Info.SenderAlt.ToNonAD() != cust.JID() {
+		t.Errorf("LID-addressed message source = %+v", m.Info.MessageSource)
+	}
+
+	// Replies work to either form of the chat.
+	ctx := ctxT(t, 20*time.Second)
+	for i, chat := range []types.JID{cust.LID(), cust.JID()} {
+		text := fmt.Sprintf("reply %d", i)
+		resp, err := tc.cli.SendMessage(ctx, chat, &waE2E.Message{Conversation: proto.String(text)})
+		must(t, err)
+		got, err := cust.WaitReply(ctx)
+		must(t, err)
+		if got.ID != resp.ID || got.Text != text || got.Chat != chat {
+			t.Errorf("reply to %s: customer got %+v", chat, got)
+		}
 	}
 	noErrors(t, srv)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,7 @@ type Message struct {
 type peer struct {
 	srv      *Server
 	jid      types.JID
+	lid      types.JID // customers only
 	pushName string
 
 	mu sync.Mutex // guards st; lock order: peer.mu, Device.sendMu, Server.mu
@@ -192,6 +194,7 @@ type Customer struct {
 	// Guarded by srv.mu.
 	cursor int
 	sent   map[string]*waE2E.Message
+	useLID bool
 }
 
 // Customer returns the simulated customer with the given phone number that
@@ -221,12 +224,28 @@ func (s *Server) peerLocked(user string) *peer {
 		return p
 	}
 	p := newPeer(s, types.NewJID(user, types.DefaultUserServer), "Customer "+user, nil)
+	s.nextLID++
+	p.lid = types.NewJID(strconv.FormatUint(s.nextLID, 10), types.HiddenUserServer)
 	s.peers[user] = p
+	s.peerLIDs[p.lid.User] = p
 	return p
 }
 
-// JID returns the customer's JID.
+// JID returns the customer's phone-number JID.
 func (c *Customer) JID() types.JID { return c.p.jid }
+
+// LID returns the customer's LID.
+func (c *Customer) LID() types.JID { return c.p.lid }
+
+// UseLID chooses how the customer's messages are addressed. By default they
+// come from the phone-number JID with the LID in sender_lid (whatsmeow puts
+// it in Info.SenderAlt); with UseLID(true) they come from the LID with the
+// phone number in sender_pn, so Info.Chat and Info.Sender are @lid JIDs.
+func (c *Customer) UseLID(on bool) {
+	c.acct.srv.mu.Lock()
+	c.useLID = on
+	c.acct.srv.mu.Unlock()
+}
 
 // Account returns the account the customer chats with.
 func (c *Customer) Account() *Account { return c.acct }
@@ -269,7 +288,10 @@ func (c *Customer) SendWithID(ctx context.Context, id string, msg *waE2E.Message
 	s := c.acct.srv
 	s.mu.Lock()
 	devices := c.acct.linkedDevicesLocked()
-	attrs := waBinary.Attrs{"from": c.p.jid, "type": "text"}
+	attrs := waBinary.Attrs{"from": c.p.jid, "sender_lid": c.p.lid, "type": "text"}
+	if c.useLID {
+		attrs = waBinary.Attrs{"from": c.p.lid, "sender_pn": c.p.jid, "type": "text"}
+	}
 	if c.p.pushName != "" {
 		attrs["notify"] = c.p.pushName
 	}

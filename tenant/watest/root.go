@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"go.mau.fi/libsignal/ecc"
+	signallog "go.mau.fi/libsignal/logger"
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waCert"
 	"go.mau.fi/whatsmeow/util/keys"
@@ -27,7 +28,13 @@ var testRoot struct {
 }
 
 func rootKeyPair() *keys.KeyPair {
-	testRoot.once.Do(func() { testRoot.key = keys.NewKeyPair() })
+	testRoot.once.Do(func() {
+		testRoot.key = keys.NewKeyPair()
+		// libsignal installs its package logger lazily on first use without
+		// synchronisation; do it once here so that servers started by
+		// parallel tests do not race on it.
+		signallog.Debug("watest: test root created")
+	})
 	return testRoot.key
 }
 

@@ -113,6 +113,7 @@ type Server struct {
 	accounts  map[string]*Account // by phone number (JID user)
 	lids      map[string]*Account // by LID user
 	peers     map[string]*peer    // customers by phone number
+	peerLIDs  map[string]*peer    // customers by LID user
 	refs      map[string]*registration
 	codeRegs  map[string]*codeRegistration // by pairing ref
 	receipts  map[string][]Receipt
@@ -179,6 +180,7 @@ func NewServer(opts ...Option) (*Server, error) {
 		accounts:  make(map[string]*Account),
 		lids:      make(map[string]*Account),
 		peers:     make(map[string]*peer),
+		peerLIDs:  make(map[string]*peer),
 		refs:      make(map[string]*registration),
 		codeRegs:  make(map[string]*codeRegistration),
 		receipts:  make(map[string][]Receipt),
