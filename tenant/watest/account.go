@@ -106,7 +106,6 @@ type Device struct {
 	jid      types.JID
 	lid      types.JID
 	noisePub [32]byte
-	platform string
 
 	// sendMu orders deliveries to the device against logins.
 	sendMu sync.Mutex
@@ -198,7 +197,6 @@ type registration struct {
 	signedID  uint32
 	signedPub [32]byte
 	signedSig [64]byte
-	platform  string
 	stop      chan struct{}
 	stopOnce  sync.Once
 
@@ -249,7 +247,6 @@ func (c *conn) startRegistration() {
 		conn:     c,
 		regID:    binary.BigEndian.Uint32(pd.GetERegid()),
 		signedID: binary.BigEndian.Uint32(append([]byte{0}, pd.GetESkeyID()...)),
-		platform: c.payload.GetUserAgent().GetPlatform().String(),
 		stop:     make(chan struct{}),
 		expires:  make(map[string]time.Time),
 	}
@@ -410,7 +407,6 @@ func (a *Account) link(ctx context.Context, reg *registration, advSecret []byte)
 		jid:       types.JID{User: a.jid.User, Device: id, Server: types.DefaultUserServer},
 		lid:       types.JID{User: a.lid.User, Device: id, Server: types.HiddenUserServer},
 		noisePub:  reg.conn.clientStatic,
-		platform:  reg.platform,
 		identity:  reg.identity,
 		regID:     reg.regID,
 		signedID:  reg.signedID,

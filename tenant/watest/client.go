@@ -13,7 +13,6 @@ import (
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
-	"go.mau.fi/whatsmeow/types"
 	waLog "go.mau.fi/whatsmeow/util/log"
 )
 
@@ -110,12 +109,4 @@ func (w slogWA) log(level slog.Level, msg string, args []any) {
 		return
 	}
 	w.l.Log(context.Background(), level, fmt.Sprintf(msg, args...))
-}
-
-// deviceJID is a small helper for tests and callers holding a *store.Device.
-func deviceJID(dev *store.Device) types.JID {
-	if dev.ID == nil {
-		return types.EmptyJID
-	}
-	return *dev.ID
 }

@@ -76,6 +76,30 @@ func waitFor[T any](t testing.TB, r *recorder, n int, timeout time.Duration) T {
 	}
 }
 
+// waitWhere waits for an event of type T that satisfies match.
+func waitWhere[T any](t testing.TB, r *recorder, timeout time.Duration, match func(T) bool) T {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		r.mu.Lock()
+		ch := r.changed
+		for _, e := range r.events {
+			if v, ok := e.(T); ok && match(v) {
+				r.mu.Unlock()
+				return v
+			}
+		}
+		r.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			var zero T
+			t.Fatalf("timed out after %v waiting for a matching %T", timeout, zero)
+			return zero
+		}
+	}
+}
+
 func ctxT(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)

@@ -248,3 +248,57 @@ func TestLIDAddressing(t *testing.T) {
 	}
 	noErrors(t, srv)
 }
+
+// Other queries a client makes in normal operation get an answer, never a hang.
+func TestOtherQueriesAnswered(t *testing.T) {
+	t.Parallel()
+	srv := Start(t)
+	tc, dev := durableClient(t, srv)
+	ctx := ctxT(t, 20*time.Second)
+	cust := dev.Account().Customer("+255711000030")
+
+	on, err := tc.cli.IsOnWhatsApp(ctx, []string{"+255711000030"})
+	must(t, err)
+	if len(on) != 1 || !on[0].IsIn || on[0].JID != cust.JID() || on[0].Query != "+255711000030" {
+		t.Errorf("IsOnWhatsApp = %+v", on)
+	}
+	info, err := tc.cli.GetUserInfo(ctx, []types.JID{cust.JID()})
+	must(t, err)
+	if info[cust.JID()].LID != cust.LID() || len(info[cust.JID()].Devices) != 1 {
+		t.Errorf("GetUserInfo = %+v", info)
+	}
+	_, err = tc.cli.GetBlocklist(ctx)
+	must(t, err)
+	if _, err := tc.cli.TryFetchPrivacySettings(ctx, true); err != nil {
+		t.Errorf("privacy settings: %v", err)
+	}
+	start := time.Now()
+	if _, err := tc.cli.GetProfilePictureInfo(ctx, cust.JID(), nil); err == nil {
+		t.Error("profile picture query unexpectedly succeeded")
+	} else if time.Since(start) > 5*time.Second {
+		t.Errorf("unsupported query took %v", time.Since(start))
+	}
+
+	// Read receipts travel both ways.
+	resp, err := tc.cli.SendMessage(ctx, cust.JID(), &waE2E.Message{Conversation: proto.String("Asante")})
+	must(t, err)
+	_, err = cust.WaitReply(ctx)
+	must(t, err)
+	must(t, cust.MarkRead(resp.ID))
+	waitWhere(t, tc.rec, 10*time.Second, func(r *events.Receipt) bool {
+		return r.Type == types.ReceiptTypeRead && r.MessageIDs[0] == resp.ID && r.Chat == cust.JID()
+	})
+	_, started := messageHandler(tc.cli, func(*events.Message) bool { return true })
+	id := cust.Send("Je, mko wazi leo?")
+	m := <-started
+	must(t, tc.cli.MarkRead(ctx, []types.MessageID{id}, time.Now(), m.Info.Chat, m.Info.Sender))
+	waitReceipts(t, srv, id, 2)
+	var read bool
+	for _, r := range srv.Receipts(id) {
+		read = read || r.Type == "read"
+	}
+	if !read {
+		t.Errorf("receipts = %+v, want a read receipt", srv.Receipts(id))
+	}
+	noErrors(t, srv)
+}
