@@ -245,7 +245,7 @@ func (lx *lexicon) swahiliVerb(w string) hit {
 			best, bestLen = hit{e: e, flags: s.flags, swGrammar: true}, n
 		}
 		if len(rest) >= 3 && len(rest) > bestLen {
-			if e := lx.words[rest]; e != nil && e.lang == lEn && isContent(e) {
+			if e := lx.words[rest]; e != nil && e.lang != lSw && isContent(e) {
 				best, bestLen = hit{e: e, flags: s.flags, swGrammar: true}, len(rest)
 			}
 		}

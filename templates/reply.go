@@ -3,6 +3,8 @@ package templates
 import (
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Result is the outcome of [Reply].
@@ -84,6 +86,13 @@ func render(cfg Config, tmpl Template, intent intentID, lang Language, when When
 	}
 	var sb strings.Builder
 	sb.Grow(len(tpl) + len(business) + 32)
+	if strings.HasPrefix(tpl, PlaceholderBusiness) {
+		// A reply opens with the name: "Our business delivers", not "our".
+		r, size := utf8.DecodeRuneInString(business)
+		sb.WriteRune(unicode.ToUpper(r))
+		sb.WriteString(business[size:])
+		tpl = tpl[len(PlaceholderBusiness):]
+	}
 	for {
 		i := strings.IndexByte(tpl, '{')
 		if i < 0 {
