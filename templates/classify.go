@@ -35,6 +35,10 @@ func (lx *lexicon) analyseTokens(toks []token, hits []hit) analysis {
 	for i, t := range toks {
 		if t.kind != tkWord {
 			hits[i] = hit{}
+			// "3 packets", "2 of these": a count before a word.
+			if t.kind == tkNumber && len(t.text) <= 3 && i+1 < len(toks) && toks[i+1].kind == tkWord && !toks[i+1].glued {
+				a.flags |= fQty
+			}
 			continue
 		}
 		a.words++
@@ -152,7 +156,7 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	// A status question about a problem raised before: "any update on my
 	// issue?", "tatizo langu limefikia wapi?".
 	reported := has(fReported) || has(fReport) && has(fPast)
-	if has(fCaseNoun) && (has(fStatus) || reported || has(fArrive) && has(fWhere)) {
+	if has(fCaseNoun) && (has(fStatus|fWhenQ) || reported || has(fArrive) && has(fWhere)) {
 		s[iOrderStatus] += 2.5
 		s[iProblem] -= 1.5
 	}
@@ -186,6 +190,12 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 		s[iHours] += 2.5
 	}
 
+	// Calls that fail are a fault, not a request for a call.
+	if has(fNeg) && has(fCall) {
+		s[iProblem] += 3
+		s[iHuman] -= 2
+	}
+
 	// Cancelling: "I can't come", "sitaweza kuja", "can't make it", "I don't
 	// want the order".
 	if has(fNeg) && has(fCome) && !has(fWhere) {
@@ -195,23 +205,32 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	if has(fNeg) && has(fWant) && (orderNoun || has(fBookNoun)) {
 		s[iCancel] += 3
 	}
+	// Two different days or times ("I can't make Monday, can we do
+	// Wednesday?", "saa kumi badala ya saa tisa") is a change of time.
+	if has(fTwoWhen) && !has(fPrice) {
+		s[iReschedule] += 2.5
+		s[iCancel] -= 1.5
+	}
 	cancelling := s[iCancel] >= 2.5
 
 	// Change + appointment / time → reschedule (the appointment named is
 	// the existing one and the day is the new slot, not a new booking);
 	// change + product → exchange.
 	changing := has(fChange) && (has(fBookNoun|fTime) || hasWhen) ||
-		has(fInstead) && (has(fTime) || hasWhen)
+		has(fInstead) && (has(fTime) || hasWhen) || has(fTwoWhen)
 	switch {
 	case changing:
 		s[iReschedule] += 3
 		s[iBook] -= 1.5
-	case has(fChange) && has(fProduct):
+	case has(fChange) && has(fProduct|fThis|fFit):
 		s[iRefund] += 2.5
 		s[iReschedule] -= 1
 	case cancelling:
 		if has(fBookNoun) {
 			s[iBook] -= 1.5 // "cancel my booking": not a new booking
+		}
+		if orderNoun {
+			s[iOrder] -= 1.5 // "stop my order": the order exists
 		}
 	case hasWhen:
 		// A day or time with a booking word, a service, coming, wanting,
@@ -241,7 +260,8 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	// word says so.
 	returning := s[iRefund] >= 2.5 || cancelling || has(fBack|fChange)
 	if !returning && (!has(fPrice) || has(fBuy)) {
-		if has(fProduct) && has(fWant|fGet|fQty) || has(fThis) && countFlags(f, fWant|fGet|fSend|fQty) >= 2 {
+		if has(fProduct) && has(fWant|fGet|fQty) || has(fGet) && has(fQty) ||
+			has(fThis) && countFlags(f, fWant|fGet|fSend|fQty) >= 2 {
 			s[iOrder] += 1.5
 		}
 		// "Is this available in size 40?": stock, not opening hours.
@@ -259,8 +279,12 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	if has(fDelivery) && (has(fPrice) || s[iPrice] >= 2.5) {
 		s[iDelivery] += 2
 	}
-	if has(fPlace) && (has(fSend) || has(fTo) && !has(fWhere)) {
+	if has(fPlace) && !has(fShopNoun) && (has(fSend) || has(fTo) && !has(fWhere)) {
 		s[iDelivery] += 1.5
+	}
+	// "Do you have a shop in Nairobi?"
+	if has(fShopNoun) && has(fPlace) {
+		s[iLocation] += 2.5
 	}
 
 	if has(fTalk) && has(fPerson) {
@@ -294,7 +318,7 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	if has(fTwice) && has(fMoney|fPay) {
 		s[iRefund] += 2
 	}
-	if has(fNeg) && has(fFit) {
+	if has(fNeg) && has(fFit) || has(fFit) && has(fBack) {
 		s[iRefund] += 2
 	}
 	if has(fSend) && has(fProduct) {

@@ -16,7 +16,10 @@ func explain(text string, tmpl Template) string {
 	if strings.IndexByte(text, '?') >= 0 {
 		a.flags |= fQuestion
 	}
-	when := extractWhen(toks)
+	when, twoWhen := extractWhenCount(toks)
+	if twoWhen {
+		a.flags |= fTwoWhen
+	}
 	scoreRules(&a, when, tmpl)
 	var sb strings.Builder
 	for i, t := range toks {

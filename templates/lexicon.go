@@ -91,6 +91,8 @@ const (
 	fHow                        // how: Swahili -je (nitafikaje), "how do I"
 	fYourPlace                  // kwenu, your place: where the business is
 	fMistake                    // by mistake, kimakosa
+	fShopNoun                   // shop, store, office, branch, duka: a place of business
+	fTwoWhen                    // two different days or times are mentioned
 )
 
 // entry is what the classifier knows about one word or phrase.

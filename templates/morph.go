@@ -322,8 +322,18 @@ func undouble(s string) string {
 }
 
 // typo matches w against known words of five or more letters that differ by
-// one letter (missing, extra, wrong, or two neighbours swapped).
+// one letter (missing, extra, wrong, or two neighbours swapped). The first
+// letter must match: people rarely mistype it, and without this rule real
+// words the lexicon lacks get "corrected" ("married" is not "arrived").
 func (lx *lexicon) typo(w string) *entry {
+	e := lx.typoAny(w)
+	if e == nil || e.lemma == "" || e.lemma[0] != w[0] {
+		return nil
+	}
+	return e
+}
+
+func (lx *lexicon) typoAny(w string) *entry {
 	n := len(w)
 	if n < 5 || n > 40 || !isASCIIWord(w) {
 		return nil

@@ -41,7 +41,10 @@ func Reply(text string, cfg Config) Result {
 	if strings.IndexByte(text, '?') >= 0 {
 		a.flags |= fQuestion
 	}
-	when := extractWhen(toks)
+	when, twoWhen := extractWhenCount(toks)
+	if twoWhen {
+		a.flags |= fTwoWhen
+	}
 	tmpl := cfg.Template
 	if !tmpl.Valid() {
 		tmpl = Booking

@@ -153,16 +153,26 @@ type whenParser struct {
 	clockFixed   bool // am/pm or a 24-hour time: the hour needs no adjusting
 	swClock      int  // 1–12 when the time was given on the Swahili clock
 	part         DayPart
+	// days and clocks count the days and clock times mentioned; two of
+	// either ("Monday … Wednesday", "3pm to 5pm") suggest a change.
+	days, clocks int
 }
 
 // extractWhen finds the day, date and time in toks.
 func extractWhen(toks []token) When {
+	w, _ := extractWhenCount(toks)
+	return w
+}
+
+// extractWhenCount also reports whether two different days or two clock
+// times were mentioned.
+func extractWhenCount(toks []token) (When, bool) {
 	p := whenParser{toks: toks}
 	for i := 0; i < len(toks); i++ {
 		p.scan(i)
 	}
 	p.finish()
-	return p.w
+	return p.w, p.days >= 2 || p.clocks >= 2
 }
 
 func (p *whenParser) text(i int) string {
@@ -214,6 +224,9 @@ func (p *whenParser) number(i int) (int, int) {
 }
 
 func (p *whenParser) setDay(i int, d Day) {
+	if p.w.Day != d {
+		p.days++
+	}
 	if p.w.Day == "" || isToWord(p.text(i-1)) || isToWord(p.text(i-2)) {
 		p.w.Day = d
 	}
@@ -489,6 +502,9 @@ func (p *whenParser) englishFraction(i int) {
 // 24-hour time ("saa 14:00") or am/pm ("saa 10am") is taken as written.
 func (p *whenParser) swahiliClock(i int) {
 	if p.hasClock {
+		if n, used := p.number(i + 1); used > 0 && n > 0 {
+			p.clocks++
+		}
 		return // the first time mentioned wins
 	}
 	j := i + 1
@@ -561,10 +577,12 @@ func (p *whenParser) swahiliClock(i int) {
 		return
 	}
 	p.swClock = hour
+	p.clocks++
 	p.hour, p.minute, p.hasClock, p.clockFixed = 0, minute, true, false
 }
 
 func (p *whenParser) setClock(h, m int, fixed bool) {
+	p.clocks++
 	if p.hasClock {
 		return // the first time mentioned wins
 	}
