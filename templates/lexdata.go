@@ -256,6 +256,8 @@ func priceAndBooking(b builder) {
 	b.phrase("come in", lEn, 1, 0, w(iBook, 1))
 	b.phrase("fit in", lEn, 1, 0, w(iBook, 2))
 	b.phrase("squeeze in", lEn, 1, 0, w(iBook, 2))
+	b.phrase("have time", lEn, 1, fAvail, w(iBook, 1))
+	b.phrase("time for", lEn, 1, fAvail, w(iBook, 0.5))
 	b.phrase("drop by", lEn, 1, fCome, w(iBook, 1))
 	b.phrase("pass by", lEn, 1, fCome, w(iBook, 1))
 	b.phrase("come through", lEn, 1, fCome, w(iBook, 1))
