@@ -120,6 +120,7 @@ type Device struct {
 	uploads   int
 	linked    bool
 	removed   bool
+	stalled   bool
 	conn      *conn
 	logins    int
 	pending   []*delivery

@@ -70,8 +70,9 @@ func (a *Account) Link(ctx context.Context, cli *whatsmeow.Client) (*Device, err
 	if err != nil {
 		return nil, err
 	}
+	// Keep draining so whatsmeow's emitter never finds the channel full.
 	go func() {
-		for range qr { //nolint:revive // drain so the emitter never blocks
+		for range qr {
 		}
 	}()
 	d, ok := a.srv.Device(jid)

@@ -314,6 +314,14 @@ func (c *conn) replyError(req *waBinary.Node, code int, text string) {
 }
 
 func (c *conn) handle(n *waBinary.Node) {
+	if c.dev != nil {
+		c.srv.mu.Lock()
+		stalled := c.dev.stalled
+		c.srv.mu.Unlock()
+		if stalled {
+			return
+		}
+	}
 	switch n.Tag {
 	case "iq":
 		c.handleIQ(n)

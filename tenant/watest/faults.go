@@ -101,3 +101,16 @@ func (s *Server) DropAll() {
 		c.close()
 	}
 }
+
+// Stall makes the server ignore everything the device sends while keeping
+// its socket open, like a half-dead connection: pings and queries go
+// unanswered (whatsmeow reports events.KeepAliveTimeout after its keepalive
+// deadline and reconnects after KeepAliveMaxFailTime) and sent messages get
+// no server ack (SendMessage returns ErrMessageTimedOut). Stall(false)
+// resumes normal service.
+func (d *Device) Stall(on bool) {
+	s := d.acct.srv
+	s.mu.Lock()
+	d.stalled = on
+	s.mu.Unlock()
+}

@@ -1,9 +1,11 @@
 package watest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -192,4 +194,30 @@ func TestOwnPhoneMessageIsFromMe(t *testing.T) {
 		t.Errorf("receipt type = %q, want sender", r.Type)
 	}
 	noErrors(t, srv)
+}
+
+func TestStalledServerTimesOutSends(t *testing.T) {
+	t.Parallel()
+	srv := Start(t)
+	tc, dev := durableClient(t, srv)
+	cust := dev.Customer("+255711000014")
+	ctx := ctxT(t, 20*time.Second)
+	// A first message fills whatsmeow's device cache and Signal session, so
+	// the stalled send below needs no query, only the server's ack.
+	_, err := tc.cli.SendMessage(ctx, cust.JID(), &waE2E.Message{Conversation: proto.String("hi")})
+	must(t, err)
+	dev.Stall(true)
+	_, err = tc.cli.SendMessage(ctx, cust.JID(), &waE2E.Message{Conversation: proto.String("hello?")},
+		whatsmeow.SendRequestExtra{Timeout: time.Second})
+	if !errors.Is(err, whatsmeow.ErrMessageTimedOut) {
+		t.Fatalf("send to a stalled server: %v, want ErrMessageTimedOut", err)
+	}
+	dev.Stall(false)
+	_, err = tc.cli.SendMessage(ctx, cust.JID(), &waE2E.Message{Conversation: proto.String("hello again")})
+	must(t, err)
+	got, err := cust.WaitReceived(ctx, 2)
+	must(t, err)
+	if last := got[len(got)-1]; last.Text != "hello again" {
+		t.Errorf("customer got %+v", got)
+	}
 }

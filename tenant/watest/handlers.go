@@ -394,9 +394,7 @@ func (s *Server) deviceBundleNode(jid types.JID, d *Device) waBinary.Node {
 		{Tag: "type", Content: []byte{5}},
 		{Tag: "identity", Content: slices.Clone(d.identity[:])},
 	}
-	if len(d.preKeys) > 0 {
-		k := d.preKeys[0]
-		d.preKeys = d.preKeys[1:]
+	if k := s.popPreKeyLocked(d); k != nil {
 		children = append(children, keyNode("key", k.id, k.pub[:], nil))
 	}
 	children = append(children, keyNode("skey", d.signedID, slices.Clone(d.signedPub[:]), slices.Clone(d.signedSig[:])))
@@ -441,7 +439,10 @@ func (s *Server) handleUsync(c *conn, n *waBinary.Node) {
 		if a := s.accountByJIDLocked(jid); a != nil {
 			devices = append(devices, 0)
 			for _, d := range a.linkedDevicesLocked() {
-				devices = append(devices, d.jid.Device)
+				// Like WhatsApp, leave out the device that is asking.
+				if d != c.dev {
+					devices = append(devices, d.jid.Device)
+				}
 			}
 			lid = a.lid
 		} else if p := s.customerLocked(jid); p != nil {

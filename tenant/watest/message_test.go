@@ -302,3 +302,49 @@ func TestOtherQueriesAnswered(t *testing.T) {
 	}
 	noErrors(t, srv)
 }
+
+func TestTwoDevicesOnOneAccount(t *testing.T) {
+	t.Parallel()
+	srv := Start(t)
+	acct := srv.NewAccount()
+	ctx := ctxT(t, 30*time.Second)
+	var tcs []*testClient
+	var devs []*Device
+	var starts []<-chan *events.Message
+	for range 2 {
+		tc := newTestClient(t, srv, nil)
+		tc.cli.SynchronousAck = true
+		_, started := messageHandler(tc.cli, func(*events.Message) bool { return true })
+		d, err := acct.Link(ctx, tc.cli)
+		must(t, err)
+		tc.rec.waitConnected(t, 1)
+		tcs, devs, starts = append(tcs, tc), append(devs, d), append(starts, started)
+	}
+	if len(acct.Devices()) != 2 {
+		t.Fatalf("account has %d devices", len(acct.Devices()))
+	}
+	cust := acct.Customer("+255711000040")
+	id := cust.Send("Kwa wote")
+	for i, started := range starts {
+		if m := <-started; m.Info.ID != id {
+			t.Errorf("device %d got %s", i+1, m.Info.ID)
+		}
+	}
+	waitReceipts(t, srv, id, 2)
+
+	resp, err := tcs[0].cli.SendMessage(ctx, cust.JID(), &waE2E.Message{Conversation: proto.String("Jibu kutoka kifaa 1")})
+	must(t, err)
+	got, err := cust.WaitReply(ctx)
+	must(t, err)
+	if got.ID != resp.ID || got.Sender != devs[0].JID() {
+		t.Errorf("customer got %+v", got)
+	}
+	m := <-starts[1]
+	if !m.Info.IsFromMe || m.Info.ID != resp.ID || m.Info.Chat != cust.JID() || m.Info.Sender != devs[0].JID() {
+		t.Errorf("second device got source %+v id %s", m.Info.MessageSource, m.Info.ID)
+	}
+	if m.Message.GetConversation() != "Jibu kutoka kifaa 1" {
+		t.Errorf("second device text = %q", m.Message.GetConversation())
+	}
+	noErrors(t, srv)
+}

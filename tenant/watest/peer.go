@@ -74,26 +74,29 @@ func newMessageID() string {
 // prekey, like WhatsApp's key query does.
 func (s *Server) takeBundle(d *Device) (*prekey.Bundle, error) {
 	s.mu.Lock()
-	var otk *uploadedKey
-	if len(d.preKeys) > 0 {
-		k := d.preKeys[0]
-		otk = &k
-		d.preKeys = d.preKeys[1:]
-	}
+	otk := s.popPreKeyLocked(d)
 	b := deviceBundle(d.regID, d.jid.Device, d.identity, d.signedID, d.signedPub, d.signedSig, otk)
-	low := otk != nil && len(d.preKeys) < 5
-	left := len(d.preKeys)
-	c := d.conn
 	s.mu.Unlock()
-	if low && c != nil {
-		// Tell the client to upload more, as WhatsApp does.
+	return b, nil
+}
+
+// popPreKeyLocked consumes the device's oldest one-time prekey (nil when none
+// is left). When few are left it tells an online client to upload more, as
+// WhatsApp does. s.mu must be held.
+func (s *Server) popPreKeyLocked(d *Device) *uploadedKey {
+	if len(d.preKeys) == 0 {
+		return nil
+	}
+	k := d.preKeys[0]
+	d.preKeys = d.preKeys[1:]
+	if left, c := len(d.preKeys), d.conn; left < 5 && c != nil {
 		go func() {
 			_ = c.send(waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{
 				"from": types.ServerJID, "id": s.nextID("enc-"), "t": unixNow(), "type": "encrypt",
-			}, Content: []waBinary.Node{{Tag: "count", Attrs: waBinary.Attrs{"value": fmt.Sprint(left)}}}})
+			}, Content: []waBinary.Node{{Tag: "count", Attrs: waBinary.Attrs{"value": strconv.Itoa(left)}}}})
 		}()
 	}
-	return b, nil
+	return &k
 }
 
 // deliver queues a stanza for a device and sends it right away when the
@@ -230,6 +233,9 @@ func (s *Server) peerLocked(user string) *peer {
 	s.peerLIDs[p.lid.User] = p
 	return p
 }
+
+// Customer returns the customer chatting with the device's account.
+func (d *Device) Customer(phone string) *Customer { return d.acct.Customer(phone) }
 
 // JID returns the customer's phone-number JID.
 func (c *Customer) JID() types.JID { return c.p.jid }
