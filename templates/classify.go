@@ -5,7 +5,6 @@ type analysis struct {
 	score  [numIntents]float32
 	flags  flag
 	en, sw float32 // language evidence
-	words  int     // word tokens seen
 }
 
 // maxDistinct bounds the memory of entries already counted; a word repeated
@@ -41,7 +40,6 @@ func (lx *lexicon) analyseTokens(toks []token, hits []hit) analysis {
 			}
 			continue
 		}
-		a.words++
 		h := lx.analyse(t.text)
 		hits[i] = h
 		switch {

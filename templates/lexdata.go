@@ -85,13 +85,13 @@ func swahiliGrammar(b builder) {
 }
 
 func socialWords(b builder) {
-	// Greetings. Words that are only greetings carry fGreetWord.
-	b.add("hi hello helo hallo hey heya hiya howdy yo greetings", lEn, 1, fGreetWord, w(iGreeting, 2.5))
+	// Greetings.
+	b.add("hi hello helo hallo hey heya hiya howdy yo greetings", lEn, 1, 0, w(iGreeting, 2.5))
 	b.add("morning afternoon evening", lEn, 1, 0, w(iGreeting, 1.5))
-	b.add("👋", lNone, 0, fGreetWord, w(iGreeting, 2.5))
+	b.add("👋", lNone, 0, 0, w(iGreeting, 2.5))
 	b.add("habari", lSw, 2, 0, w(iGreeting, 2.5))
 	b.add("mambo niaje niaj naje vipi sema salama hujambo hamjambo jambo sijambo shikamoo "+
-		"marahaba salaam salam asalaam assalamu salamu mzima wasup wassup sup", lSw, 2, fGreetWord, w(iGreeting, 2.5))
+		"marahaba salaam salam asalaam assalamu salamu mzima wasup wassup sup", lSw, 2, 0, w(iGreeting, 2.5))
 	b.alias("vipi", "vp")
 	b.add("sasa", lSw, 2, 0, w(iGreeting, 1.5))
 	b.add("shwari buda msee wasee wadau", lSw, 1, 0, w(iGreeting, 1))
@@ -99,14 +99,14 @@ func socialWords(b builder) {
 	b.phrase("anyone there", lEn, 1, 0, w(iGreeting, 1.5), w(iHuman, -1.5))
 	b.phrase("anybody there", lEn, 1, 0, w(iGreeting, 1.5), w(iHuman, -1.5))
 	b.add("aje", lSw, 2, 0, w(iGreeting, 1.5))
-	b.phrase("good morning", lEn, 1, fGreetWord, w(iGreeting, 3))
-	b.phrase("good afternoon", lEn, 1, fGreetWord, w(iGreeting, 3))
-	b.phrase("good evening", lEn, 1, fGreetWord, w(iGreeting, 3))
-	b.phrase("good day", lEn, 1, fGreetWord, w(iGreeting, 3))
-	b.add("goodmorning goodevening goodafternoon", lEn, 1, fGreetWord, w(iGreeting, 3))
-	b.phrase("how are you", lEn, 1, fGreetWord, w(iGreeting, 2.5))
-	b.phrase("how r u", lEn, 1, fGreetWord, w(iGreeting, 2.5))
-	b.phrase("whats up", lEn, 1, fGreetWord, w(iGreeting, 2.5))
+	b.phrase("good morning", lEn, 1, 0, w(iGreeting, 3))
+	b.phrase("good afternoon", lEn, 1, 0, w(iGreeting, 3))
+	b.phrase("good evening", lEn, 1, 0, w(iGreeting, 3))
+	b.phrase("good day", lEn, 1, 0, w(iGreeting, 3))
+	b.add("goodmorning goodevening goodafternoon", lEn, 1, 0, w(iGreeting, 3))
+	b.phrase("how are you", lEn, 1, 0, w(iGreeting, 2.5))
+	b.phrase("how r u", lEn, 1, 0, w(iGreeting, 2.5))
+	b.phrase("whats up", lEn, 1, 0, w(iGreeting, 2.5))
 	b.phrase("habari za", lSw, 2, 0, w(iGreeting, 1))
 	b.phrase("habari gani", lSw, 2, 0, w(iGreeting, 1))
 	b.phrase("uko aje", lSw, 2, 0, w(iGreeting, 2))

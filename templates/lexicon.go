@@ -73,7 +73,6 @@ const (
 	fFit                        // fit, tosha
 	fPay                        // pay, lipa
 	fBuy                        // buy, order (verb), agiza, nunua
-	fGreetWord                  // a word that is only a greeting
 	fCaseNoun                   // problem, issue, tatizo: what a support ticket is about
 	fReported                   // reported: something raised before
 	fReport                     // report, ripoti (past forms mean fReported)

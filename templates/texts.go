@@ -94,11 +94,11 @@ var bookingTexts = [numIntents]bilingual{
 	iOrder: {
 		en: replyText{
 			plain: "At {business} we work by appointment rather than online orders. If you'd like to buy a product we use, tell us which one and we'll have it ready for your visit.",
-			when:  "At {business} we work by appointment rather than online orders. We've noted {when}; tell us which product you'd like and we'll have it ready for your visit.",
+			when:  "At {business} we work by appointment rather than online orders. We've noted that you'd like it {when}; tell us which product you want and we'll have it ready for your visit.",
 		},
 		sw: replyText{
 			plain: "Kwa {business} tunahudumia kwa miadi badala ya oda za mtandaoni. Kama ungependa kununua bidhaa tunayotumia, tuambie ni ipi nasi tutakuwekea tayari kwa ziara yako.",
-			when:  "Kwa {business} tunahudumia kwa miadi badala ya oda za mtandaoni. Tumeandika {when}; tuambie ni bidhaa gani unayotaka nasi tutakuwekea tayari kwa ziara yako.",
+			when:  "Kwa {business} tunahudumia kwa miadi badala ya oda za mtandaoni. Tumeandika kwamba ungependa kuipata {when}; tuambie ni bidhaa gani unayotaka nasi tutakuwekea tayari kwa ziara yako.",
 		},
 	},
 	iOrderStatus: {
@@ -199,8 +199,8 @@ var ecommerceTexts = [numIntents]bilingual{
 		sw: replyText{plain: "Unaweza kulipa kwa pesa ya simu (kama M-Pesa) au kama tutakavyokubaliana tukithibitisha oda yako. Kama tayari umelipa, tafadhali tutumie ujumbe au namba ya muamala ili tuuthibitishe."},
 	},
 	iRefund: {
-		en: replyText{plain: "Sorry the item didn't work out. Please send your order details, a short description of the problem and a photo if you can, and we'll arrange a return, exchange or refund."},
-		sw: replyText{plain: "Samahani kwamba bidhaa haikukufaa. Tafadhali tutumie maelezo ya oda yako, maelezo mafupi ya tatizo na picha kama inawezekana, nasi tutapanga kuirudisha, kuibadilisha au kukurudishia pesa."},
+		en: replyText{plain: "Sorry about that. Please send your order details and a short description of what went wrong (with a photo if it's about an item), and we'll arrange a return, an exchange or your refund."},
+		sw: replyText{plain: "Samahani kwa usumbufu huo. Tafadhali tutumie maelezo ya oda yako na maelezo mafupi ya kilichotokea (pamoja na picha kama ni kuhusu bidhaa), nasi tutapanga kuirudisha, kuibadilisha au kukurudishia pesa zako."},
 	},
 	iProblem: {
 		en: replyText{plain: "Sorry about that. Please tell us what went wrong (a photo helps) and your order details, and we'll sort it out."},
