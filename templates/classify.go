@@ -278,7 +278,10 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 		s[iDelivery] += 2
 	}
 	if has(fPlace) && !has(fShopNoun) && (has(fSend) || has(fTo) && !has(fWhere)) {
-		s[iDelivery] += 1.5
+		s[iDelivery] += 2.5
+		if has(fPrice) || s[iPrice] >= 2.5 {
+			s[iDelivery] += 2 // "mnatuma hadi Kisumu kwa bei gani?": the fee
+		}
 	}
 	// "Do you have a shop in Nairobi?"
 	if has(fShopNoun) && has(fPlace) {

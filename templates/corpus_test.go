@@ -119,6 +119,7 @@ func TestProbe(t *testing.T)  { evaluate(t, "probe.tsv", 0.95) }
 func TestProbe2(t *testing.T) { evaluate(t, "probe2.tsv", 0.95) }
 func TestProbe3(t *testing.T) { evaluate(t, "probe3.tsv", 0.95) }
 func TestProbe4(t *testing.T) { evaluate(t, "probe4.tsv", 0.95) }
+func TestProbe5(t *testing.T) { evaluate(t, "probe5.tsv", 0.95) }
 
 func TestHeldOut(t *testing.T) {
 	rows := readCorpus(t, "heldout.tsv")

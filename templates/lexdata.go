@@ -36,7 +36,9 @@ func englishGrammar(b builder) {
 	b.add("my mine our ours", lEn, 2, fMy)
 	b.add("this that these those", lEn, 2, fThis)
 	b.add("to", lEn, 2, fTo)
-	b.add("you your yours yourself u ur yall", lEn, 2, 0)
+	b.add("you your yours yourself yall", lEn, 2, 0)
+	b.alias("you", "u yu")
+	b.alias("your", "ur yr")
 	b.add("not no never dont doesnt didnt cant cannot wont isnt arent wasnt werent "+
 		"havent hasnt hadnt couldnt wouldnt shouldnt aint unable", lEn, 2, fNeg)
 	b.add("where wer whr", lEn, 2, fWhere, w(iLocation, 2))
@@ -45,6 +47,19 @@ func englishGrammar(b builder) {
 	b.add("get getting have take", lEn, 1, fGet)
 	b.add("two three four five six seven eight nine ten couple pair pairs dozen", lEn, 1, fQty)
 	b.add("ill", lEn, 2, 0) // "I'll"
+	// Text-message spellings.
+	b.alias("how", "hw hou")
+	b.alias("this", "dis")
+	b.alias("these", "dese")
+	b.alias("those", "dose")
+	b.alias("what", "wat wht")
+	b.alias("about", "abt")
+	b.alias("can", "cn")
+	b.alias("would", "wud")
+	b.alias("could", "cud")
+	b.add("dem", lEn, 2, fThis)
+	b.alias("please", "pliz pleas")
+	b.alias("are", "r")
 	b.add("yet still", lEn, 1, fNotYet, w(iOrderStatus, 0.5))
 	b.add("already", lEn, 1, 0)
 }
@@ -105,7 +120,6 @@ func socialWords(b builder) {
 	b.phrase("good day", lEn, 1, 0, w(iGreeting, 3))
 	b.add("goodmorning goodevening goodafternoon", lEn, 1, 0, w(iGreeting, 3))
 	b.phrase("how are you", lEn, 1, 0, w(iGreeting, 2.5))
-	b.phrase("how r u", lEn, 1, 0, w(iGreeting, 2.5))
 	b.phrase("whats up", lEn, 1, 0, w(iGreeting, 2.5))
 	b.phrase("habari za", lSw, 2, 0, w(iGreeting, 1))
 	b.phrase("habari gani", lSw, 2, 0, w(iGreeting, 1))
@@ -241,6 +255,8 @@ func priceAndBooking(b builder) {
 	b.phrase("shilingi ngapi", lSw, 2, 0, w(iPrice, 3))
 	b.phrase("ni ngapi", lSw, 2, 0, w(iPrice, 1))
 	b.phrase("kiasi gani", lSw, 2, 0, w(iPrice, 3))
+	b.phrase("enda aje", lSw, 2, fPrice, w(iPrice, 3), w(iGreeting, -1.5))
+	b.phrase("ni aje", lSw, 2, 0, w(iPrice, 0.5))
 	b.phrase("bei gani", lSw, 2, 0, w(iPrice, 0.5))
 
 	// Booking.
@@ -321,6 +337,7 @@ func priceAndBooking(b builder) {
 	b.verb("ghairi ghairisha", 0, w(iCancel, 5))
 	b.verb("futa futia", 0, w(iCancel, 3.5))
 	b.verb("sitisha", 0, w(iCancel, 4))
+	b.verb("simamisha", 0, w(iCancel, 4))
 	b.verb("batilisha", 0, w(iCancel, 4))
 	b.verb("ondoa", 0, w(iCancel, 3))
 	b.verb("acha achana", 0, w(iCancel, 1.5))
@@ -540,6 +557,7 @@ func paymentRefundProblem(b builder) {
 // and they stop the typo matcher from "correcting" real words.
 func commonWords(b builder) {
 	b.add("week weeks time", lEn, 1, fTime)
+	b.alias("time", "tym tyme")
 	b.add("wiki siku muda tarehe wakati", lSw, 1, fTime)
 	b.add("monday tuesday wednesday thursday friday saturday sunday january february march "+
 		"april june july august september october november december", lEn, 1, fTime)

@@ -245,7 +245,9 @@ func (lx *lexicon) swahiliVerb(w string) hit {
 			best, bestLen = hit{e: e, flags: s.flags, swGrammar: true}, n
 		}
 		if len(rest) >= 3 && len(rest) > bestLen {
-			if e := lx.words[rest]; e != nil && e.lang != lSw && isContent(e) {
+			// An English word (ku-book, ha-i-connect), or a one-syllable
+			// Swahili verb that keeps its ku- (si-ta-kuja, ni-me-kula).
+			if e := lx.words[rest]; e != nil && isContent(e) && (e.lang != lSw || strings.HasPrefix(rest, "ku")) {
 				best, bestLen = hit{e: e, flags: s.flags, swGrammar: true}, len(rest)
 			}
 		}
