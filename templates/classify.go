@@ -328,10 +328,14 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 }
 
 // templateBias nudges near-ties toward what each kind of business hears most.
-var templateBias = map[Template][numIntents]float32{
-	Booking:   {iBook: 0.3, iReschedule: 0.2, iCancel: 0.1, iPrice: 0.1},
-	Ecommerce: {iOrder: 0.3, iDelivery: 0.2, iOrderStatus: 0.2, iRefund: 0.1, iPrice: 0.1},
-	Support:   {iProblem: 0.3, iHuman: 0.2, iOrderStatus: 0.1},
+func templateBias(t Template) [numIntents]float32 {
+	switch t {
+	case Ecommerce:
+		return [numIntents]float32{iOrder: 0.3, iDelivery: 0.2, iOrderStatus: 0.2, iRefund: 0.1, iPrice: 0.1}
+	case Support:
+		return [numIntents]float32{iProblem: 0.3, iHuman: 0.2, iOrderStatus: 0.1}
+	}
+	return [numIntents]float32{iBook: 0.3, iReschedule: 0.2, iCancel: 0.1, iPrice: 0.1}
 }
 
 // tiePriority orders intents for equal scores: the more specific request first.
@@ -349,7 +353,7 @@ const (
 // lose to any real request in the same message ("Hi, where are you?" is a
 // location question).
 func decide(a *analysis, tmpl Template) intentID {
-	bias := templateBias[tmpl]
+	bias := templateBias(tmpl)
 	for i := range a.score {
 		if a.score[i] > 0 {
 			a.score[i] += bias[i]

@@ -14,6 +14,7 @@ package templates
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -199,14 +200,26 @@ func (c Config) Validate() error {
 	if err := ValidateBusiness(c.Business); err != nil {
 		return err
 	}
-	for intent, byLang := range c.Overrides {
-		for lang, text := range byLang {
-			if err := ValidateOverride(intent, lang, text); err != nil {
+	// Check in a fixed order so the same configuration always reports the
+	// same error.
+	for _, intent := range sortedKeys(c.Overrides) {
+		byLang := c.Overrides[intent]
+		for _, lang := range sortedKeys(byLang) {
+			if err := ValidateOverride(intent, lang, byLang[lang]); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+func sortedKeys[K ~string, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // ValidateBusiness checks a business name: valid UTF-8, at most
