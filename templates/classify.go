@@ -138,6 +138,11 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	if orderNoun && has(fMy) {
 		s[iOrderStatus] += 1
 	}
+	// "Is my booking confirmed?": the status of a booking already made.
+	if has(fBookNoun) && has(fMy) && has(fStatus) {
+		s[iOrderStatus] += 3
+		s[iBook] -= 1.5
+	}
 	// "umefika wapi", "has it reached": arrival + where is a status question.
 	if has(fArrive) && has(fWhere) {
 		s[iOrderStatus] += 2.5
@@ -154,14 +159,22 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	// A status question about a problem raised before: "any update on my
 	// issue?", "tatizo langu limefikia wapi?".
 	reported := has(fReported) || has(fReport) && has(fPast)
-	if has(fCaseNoun) && (has(fStatus|fWhenQ) || reported || has(fArrive) && has(fWhere)) {
+	if has(fCaseNoun) && (has(fStatus|fWhenQ) || reported || has(fArrive) && has(fWhere) || has(fNeg) && has(fNotYet)) {
 		s[iOrderStatus] += 2.5
 		s[iProblem] -= 1.5
 	}
-	// "I ordered last week", "nimeagiza": an order already placed.
-	if has(fBuy) && has(fPast) && has(fOrderNoun|fArrive|fNotYet|fWhere) {
-		s[iOrderStatus] += 1.5
-		s[iOrder] -= 1.5
+	// "I ordered last week", "nimeagiza", "simu niliyonunua": a purchase
+	// already made is context, not a new order.
+	if has(fBuy) && has(fPast) {
+		s[iOrder] -= 2
+		if has(fOrderNoun | fArrive | fNotYet | fWhere) {
+			s[iOrderStatus] += 1.5
+		}
+		// "The item is not what I ordered": the wrong thing came.
+		if has(fNeg) && has(fProduct) && !has(fArrive) {
+			s[iRefund] += 3
+			s[iOrderStatus] -= 1.5
+		}
 	}
 
 	// Something that should work does not: "won't open", "haifanyi kazi",
@@ -317,7 +330,16 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 		s[iRefund] += 3.5
 	}
 	if has(fTwice) && has(fMoney|fPay) {
-		s[iRefund] += 2
+		s[iRefund] += 3
+		s[iPayment] -= 1.5
+	}
+	// "Who am I talking to?", "is this a bot?"
+	if has(fWho) && has(fTalk) {
+		s[iHuman] += 2.5
+	}
+	// "Do you have a shop I can visit?"
+	if has(fShopNoun) && has(fCome) && !hasWhen {
+		s[iLocation] += 2
 	}
 	if has(fNeg) && has(fFit) || has(fFit) && has(fBack) {
 		s[iRefund] += 2

@@ -91,6 +91,7 @@ const (
 	fYourPlace                  // kwenu, your place: where the business is
 	fMistake                    // by mistake, kimakosa
 	fShopNoun                   // shop, store, office, branch, duka: a place of business
+	fWho                        // who, nani
 	fTwoWhen                    // two different days or times are mentioned
 )
 
