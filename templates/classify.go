@@ -218,7 +218,7 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	}
 	// Two different days or times ("I can't make Monday, can we do
 	// Wednesday?", "saa kumi badala ya saa tisa") is a change of time.
-	if has(fTwoWhen) && !has(fPrice) {
+	if has(fTwoWhen) && !has(fPrice|fAvail) {
 		s[iReschedule] += 2.5
 		s[iCancel] -= 1.5
 	}

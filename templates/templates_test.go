@@ -224,6 +224,11 @@ func TestPriorities(t *testing.T) {
 		{Booking, "Hakuna shida, asante", Thanks},
 		{Support, "Nataka kuripoti tatizo la mtandao", Problem},
 		{Support, "I reported a problem last week, any update?", OrderStatus},
+		{Booking, "Can I come Monday or Tuesday?", Book},
+		{Booking, "I'm free between 2 and 4 tomorrow, can you book me?", Book},
+		{Booking, "Naweza kuja Jumatatu au Jumanne?", Book},
+		{Booking, "can we do 3pm instead of 2pm?", Reschedule},
+		{Booking, "I can't make Monday, can we do Wednesday?", Reschedule},
 	}
 	for _, tt := range tests {
 		if got := Reply(tt.text, Config{Template: tt.tmpl}).Intent; got != tt.want {

@@ -156,6 +156,7 @@ type whenParser struct {
 	// days and clocks count the days and clock times mentioned; two of
 	// either ("Monday … Wednesday", "3pm to 5pm") suggest a change.
 	days, clocks int
+	alt          bool // the token being scanned follows "or", "and", ...
 }
 
 // extractWhen finds the day, date and time in toks.
@@ -223,8 +224,19 @@ func (p *whenParser) number(i int) (int, int) {
 	return n, 1
 }
 
+// isAlternative reports whether the word before a day or time offers a
+// choice or a range ("Monday or Tuesday", "between 2 and 4"), which is not
+// a change from one to the other.
+func (p *whenParser) isAlternative(i int) bool {
+	switch p.text(i - 1) {
+	case "or", "au", "ama", "and", "na", "between", "kati":
+		return true
+	}
+	return false
+}
+
 func (p *whenParser) setDay(i int, d Day) {
-	if p.w.Day != d {
+	if p.w.Day != d && !p.isAlternative(i) {
 		p.days++
 	}
 	if p.w.Day == "" || isToWord(p.text(i-1)) || isToWord(p.text(i-2)) {
@@ -234,6 +246,7 @@ func (p *whenParser) setDay(i int, d Day) {
 
 func (p *whenParser) scan(i int) {
 	t := p.toks[i]
+	p.alt = p.isAlternative(i) || p.isAlternative(i-1) && p.text(i-1) == "saa"
 	switch t.kind {
 	case tkClock, tkDec:
 		p.clockToken(i)
@@ -502,7 +515,7 @@ func (p *whenParser) englishFraction(i int) {
 // 24-hour time ("saa 14:00") or am/pm ("saa 10am") is taken as written.
 func (p *whenParser) swahiliClock(i int) {
 	if p.hasClock {
-		if n, used := p.number(i + 1); used > 0 && n > 0 {
+		if n, used := p.number(i + 1); used > 0 && n > 0 && !p.alt {
 			p.clocks++
 		}
 		return // the first time mentioned wins
@@ -577,12 +590,16 @@ func (p *whenParser) swahiliClock(i int) {
 		return
 	}
 	p.swClock = hour
-	p.clocks++
+	if !p.alt {
+		p.clocks++
+	}
 	p.hour, p.minute, p.hasClock, p.clockFixed = 0, minute, true, false
 }
 
 func (p *whenParser) setClock(h, m int, fixed bool) {
-	p.clocks++
+	if !p.alt {
+		p.clocks++
+	}
 	if p.hasClock {
 		return // the first time mentioned wins
 	}
