@@ -228,7 +228,8 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	// the existing one and the day is the new slot, not a new booking);
 	// change + product → exchange.
 	changing := has(fChange) && (has(fBookNoun|fTime) || hasWhen) ||
-		has(fInstead) && (has(fTime) || hasWhen) || has(fTwoWhen)
+		has(fInstead) && (has(fTime) || hasWhen) || has(fTwoWhen) ||
+		has(fLater) && has(fTime) // "an hour later", "saa moja baadaye"
 	switch {
 	case changing:
 		s[iReschedule] += 3
@@ -263,6 +264,11 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	// Wanting a service from a booking business is a booking.
 	if tmpl == Booking && has(fService) && has(fWant|fCome|fGet) && !cancelling && !changing {
 		s[iBook] += 1.5
+	}
+
+	// "I'd like three of the green mugs": wanting a number of something.
+	if has(fWant) && has(fQty) && !has(fBookNoun) && !cancelling && !changing {
+		s[iOrder] += 1.5
 	}
 
 	// Wanting, getting or counting a product is an order, unless the
@@ -332,6 +338,22 @@ func scoreRules(a *analysis, when When, tmpl Template) {
 	if has(fTwice) && has(fMoney|fPay) {
 		s[iRefund] += 3
 		s[iPayment] -= 1.5
+	}
+	// "I was billed for a month I didn't use": a charge disputed.
+	if has(fCharge) && has(fPast) && has(fNeg) {
+		s[iRefund] += 2.5
+		s[iPayment] -= 1
+	}
+	// "When can I reach customer care?": when people are there.
+	if has(fWhenQ) && has(fPerson) && !has(fCall) {
+		s[iHours] += 2.5
+		s[iHuman] -= 1
+	}
+	// "I'd like to close my account", "funga akaunti yangu".
+	if has(fClose) && has(fDevice) && has(fMy) && !has(fPast|fNeg) {
+		s[iCancel] += 4
+		s[iProblem] -= 3
+		s[iHours] -= 2.5
 	}
 	// "Who am I talking to?", "is this a bot?"
 	if has(fWho) && has(fTalk) {

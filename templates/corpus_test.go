@@ -121,6 +121,7 @@ func TestProbe3(t *testing.T) { evaluate(t, "probe3.tsv", 0.95) }
 func TestProbe4(t *testing.T) { evaluate(t, "probe4.tsv", 0.95) }
 func TestProbe5(t *testing.T) { evaluate(t, "probe5.tsv", 0.95) }
 func TestProbe6(t *testing.T) { evaluate(t, "probe6.tsv", 0.95) }
+func TestProbe7(t *testing.T) { evaluate(t, "probe7.tsv", 0.95) }
 
 func TestHeldOut(t *testing.T) {
 	rows := readCorpus(t, "heldout.tsv")

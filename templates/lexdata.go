@@ -84,7 +84,8 @@ func swahiliGrammar(b builder) {
 	b.add("hadi mpaka", lSw, 2, fTo)
 	b.add("mbili tatu nne tano sita wawili watatu viwili vitatu mawili matatu jozi", lSw, 2, fQty)
 	b.add("mna una", lSw, 2, fGet)
-	b.add("hapana hakuna hamna sina huna hana hatuna hamna hawana siyo", lSw, 2, fNeg)
+	b.add("hapana hakuna hamna sina huna hana hatuna hawana siyo hauna haina hazina hakina halina "+
+		"havina hayana", lSw, 2, fNeg)
 	b.add("wapi", lSw, 2, fWhere, w(iLocation, 2))
 	b.add("lini", lSw, 2, fWhenQ, w(iHours, 0.5))
 	b.add("nani", lSw, 2, fWho)
@@ -152,7 +153,7 @@ func socialWords(b builder) {
 func hoursLocationHuman(b builder) {
 	// Opening hours.
 	b.add("open opened opening opens", lEn, 1, fOpen|fFunction, w(iHours, 3))
-	b.add("close closed closing closes", lEn, 1, fOpen, w(iHours, 2.5))
+	b.add("close closed closing closes", lEn, 1, fOpen|fClose, w(iHours, 2.5))
 	b.add("hours", lEn, 1, 0, w(iHours, 3))
 	b.add("hour", lEn, 1, fTime, w(iHours, 1))
 	b.add("timing timings", lEn, 1, 0, w(iHours, 2))
@@ -166,7 +167,7 @@ func hoursLocationHuman(b builder) {
 	b.phrase("working hours", lEn, 1, 0, w(iHours, 3), w(iProblem, -1))
 	b.phrase("business hours", lEn, 1, 0, w(iHours, 3))
 	b.verb("fungua", fOpen|fFunction, w(iHours, 3))
-	b.verb("funga", fOpen, w(iHours, 2.5))
+	b.verb("funga", fOpen|fClose, w(iHours, 2.5))
 	b.add("wazi", lSw, 1, fOpen, w(iHours, 2.5))
 	b.add("saa", lSw, 1, fTime, w(iHours, 0.3))
 	b.phrase("saa ngapi", lSw, 2, fTime, w(iHours, 3), w(iPrice, -1))
@@ -298,6 +299,8 @@ func priceAndBooking(b builder) {
 	b.add("huduma", lSw, 1, 0, w(iBook, 0.2), w(iPrice, 0.2))
 	b.add("nywele kucha rasta saluni kinyozi", lSw, 1, fService, w(iBook, 0.3), w(iPrice, 0.3))
 	b.add("salon barber barbershop spa clinic", lEn, 1, fService, w(iBook, 0.3))
+	b.add("doctor dentist stylist therapist nurse physio mechanic", lEn, 1, fService, w(iBook, 0.5))
+	b.add("daktari fundi", lSw, 1, fService, w(iBook, 0.5))
 	b.verb("suka nyoa", fService, w(iBook, 0.3), w(iPrice, 0.3))
 
 	// Rescheduling.
@@ -308,7 +311,8 @@ func priceAndBooking(b builder) {
 	b.add("move moving shift push switch", lEn, 1, fChange, w(iReschedule, 1.5))
 	b.add("change changes changing", lEn, 1, fChange, w(iReschedule, 1))
 	b.add("instead", lEn, 1, fInstead, w(iReschedule, 1.5))
-	b.add("earlier later", lEn, 1, 0, w(iReschedule, 0.7))
+	b.add("earlier later", lEn, 1, fLater, w(iReschedule, 0.7))
+	b.add("baadaye", lSw, 2, fLater, w(iReschedule, 0.7))
 	b.add("delay", lEn, 1, 0, w(iReschedule, 1.5), w(iOrderStatus, 1))
 	b.phrase("another day", lEn, 1, 0, w(iReschedule, 3))
 	b.phrase("another time", lEn, 1, 0, w(iReschedule, 3))
@@ -373,6 +377,7 @@ func ordersAndDelivery(b builder) {
 		"kilo kilos litre litres liter liters unit units", lEn, 1, fProduct|fQty, w(iOrder, 1))
 	b.add("pakiti chupa boksi lita", lSw, 1, fProduct|fQty, w(iOrder, 1))
 	b.phrase("send me", lEn, 1, fGet, w(iOrder, 0.5))
+	b.phrase("put down", lEn, 1, fGet, w(iOrder, 0.5), w(iBook, 0.5))
 	b.add("size sizes colour color colours colors", lNone, 0, fProduct, w(iOrder, 1))
 	b.add("item items product products goods dress dresses shoes shoe sneakers trainers bag bags "+
 		"shirt shirts tshirt jeans trousers skirt jacket phone phones laptop watch cream perfume "+
@@ -412,6 +417,8 @@ func ordersAndDelivery(b builder) {
 	b.add("report", lEn, 1, fReport, w(iOrderStatus, 0.5), w(iProblem, 0.5))
 	b.add("news", lEn, 1, 0, w(iOrderStatus, 1))
 	b.phrase("any news", lEn, 1, fStatus, w(iOrderStatus, 2))
+	b.phrase("nothing yet", lEn, 1, fStatus, w(iOrderStatus, 2.5))
+	b.phrase("still nothing", lEn, 1, fStatus, w(iOrderStatus, 2.5))
 	b.phrase("on way", lEn, 1, fStatus, w(iOrderStatus, 2.5))
 	b.add("njiani", lSw, 1, fStatus, w(iOrderStatus, 2.5))
 	b.phrase("how long", lEn, 1, 0, w(iOrderStatus, 1), w(iDelivery, 1))
@@ -491,6 +498,7 @@ func paymentRefundProblem(b builder) {
 	b.add("twice double", lEn, 1, fTwice, w(iRefund, 0.5))
 	b.add("charged", lEn, 1, fCharge|fPast, w(iPayment, 0.5), w(iRefund, 0.5))
 	b.add("deduct deducted deduction deductions", lEn, 1, fCharge, w(iRefund, 2))
+	b.add("billed", lEn, 1, fCharge|fPast, w(iPayment, 0.5), w(iRefund, 0.5))
 	b.add("mistake mistakenly accidentally erroneously", lEn, 1, fMistake, w(iRefund, 1))
 	b.add("kimakosa", lSw, 1, fMistake, w(iRefund, 1))
 	b.verb("rejesha rejeshewa", fBack, w(iRefund, 3.5))
@@ -515,6 +523,10 @@ func paymentRefundProblem(b builder) {
 	b.add("disconnect disconnects disconnecting disconnected dropping cracked leaking overheating lagging "+
 		"unresponsive", lEn, 1, 0, w(iProblem, 3))
 	b.add("dead blank", lEn, 1, fDown, w(iProblem, 1.5))
+	b.add("drops dropped blink blinking blinks flashing", lEn, 1, fDown, w(iProblem, 2.5))
+	b.add("light lights", lEn, 1, fDevice)
+	b.add("kasi", lSw, 1, fDown, w(iProblem, 0.5))
+	b.phrase("dont understand", lEn, 1, 0, w(iProblem, 2))
 	b.add("keeps keep", lEn, 1, 0, w(iProblem, 1))
 	b.add("lost forgot forgotten", lEn, 1, 0, w(iProblem, 1.5))
 	b.verb("poteza potea sahau", 0, w(iProblem, 2))

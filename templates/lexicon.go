@@ -91,6 +91,8 @@ const (
 	fYourPlace                  // kwenu, your place: where the business is
 	fMistake                    // by mistake, kimakosa
 	fShopNoun                   // shop, store, office, branch, duka: a place of business
+	fLater                      // later, earlier, baadaye: a shift when said of a time unit
+	fClose                      // close, funga: shutting (hours, or an account)
 	fWho                        // who, nani
 	fTwoWhen                    // two different days or times are mentioned
 )

@@ -539,6 +539,15 @@ func (p *whenParser) swahiliClock(i int) {
 		hour = n
 		j += used
 	}
+	// "saa moja baadaye" (an hour later), "kwa saa mbili" (for two hours):
+	// a duration, not a time of day.
+	switch p.text(j) {
+	case "baadaye", "zijazo", "zilizopita", "zaidi", "nzima":
+		return
+	}
+	if p.text(i-1) == "kwa" || p.text(i-1) == "baada" {
+		return
+	}
 	if next := p.text(j); next == "am" || next == "pm" {
 		if hour < 1 || hour > 12 {
 			return
