@@ -6,6 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,7 +93,9 @@ var tenantSeq int
 func addTenant(t *testing.T, st *store.Store, template string, linked bool, rate *int) string {
 	t.Helper()
 	tenantSeq++
-	tn := &store.Tenant{Name: fmt.Sprintf("Shop %d", tenantSeq), Status: store.TenantActive}
+	// PENDING until its session is ready, so a booting supervisor never
+	// starts it half made.
+	tn := &store.Tenant{Name: fmt.Sprintf("Shop %d", tenantSeq), Status: store.TenantPending}
 	cfg := store.TenantConfig{TemplateType: template, BusinessName: fmt.Sprintf("Shop %d", tenantSeq), Language: "auto", RateLimitPerMinute: rate}
 	if err := st.CreateTenant(context.Background(), tn, cfg); err != nil {
 		t.Fatalf("create tenant: %v", err)
@@ -101,6 +106,9 @@ func addTenant(t *testing.T, st *store.Store, template string, linked bool, rate
 			t.Fatalf("save session: %v", err)
 		}
 	}
+	if err := st.SetTenantStatus(context.Background(), tn.ID, store.TenantActive); err != nil {
+		t.Fatalf("activate tenant: %v", err)
+	}
 	return tn.ID
 }
 
@@ -110,7 +118,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			buf := make([]byte, 1<<22)
+			buf = buf[:runtime.Stack(buf, true)]
+			dump := filepath.Join(os.TempDir(), fmt.Sprintf("flowhq-%s-goroutines.txt", strings.ReplaceAll(t.Name(), "/", "_")))
+			_ = os.WriteFile(dump, buf, 0o644)
+			t.Fatalf("timed out waiting for %s (goroutines in %s)", what, dump)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

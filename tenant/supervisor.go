@@ -111,14 +111,9 @@ func NewSupervisor(opts Options) (*Supervisor, error) {
 // Shutdown for that.
 func (s *Supervisor) Run(ctx context.Context) error {
 	go s.states.run(s.root, s.opts.StateFlush)
-	ids, err := s.opts.Store.ListTenantIDsByStatus(ctx, store.TenantActive)
-	if err != nil {
-		return fmt.Errorf("tenant: boot: %w", err)
+	if err := s.boot(ctx); err != nil {
+		return err
 	}
-	for _, id := range ids {
-		s.launch(id)
-	}
-	s.log.Info("supervisor started", "tenants", len(ids))
 	tick := time.NewTicker(s.opts.HeartbeatInterval)
 	defer tick.Stop()
 	prev := time.Now()
@@ -131,6 +126,36 @@ func (s *Supervisor) Run(ctx context.Context) error {
 		case now := <-tick.C:
 			s.heartbeat(ctx, prev, now)
 			prev = now
+		}
+	}
+}
+
+// boot starts the workers of all ACTIVE tenants. While the database cannot
+// be reached it keeps trying with backoff.
+func (s *Supervisor) boot(ctx context.Context) error {
+	for attempt := 1; ; attempt++ {
+		ids, err := s.opts.Store.ListTenantIDsByStatus(ctx, store.TenantActive)
+		if err == nil {
+			for _, id := range ids {
+				s.launch(id)
+			}
+			s.log.Info("supervisor started", "tenants", len(ids))
+			return nil
+		}
+		if ctx.Err() != nil || s.root.Err() != nil {
+			return nil // stopped while booting
+		}
+		delay := backoff(s.opts, attempt)
+		s.log.Warn("boot: cannot list tenants; retrying", "err", err, "retry_in", delay)
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-s.root.Done():
+			t.Stop()
+			return nil
 		}
 	}
 }
