@@ -47,6 +47,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the server (default)", runServe},
 		{"reply", "preview bot replies for messages read from stdin", runReply},
+		{"healthcheck", "exit 0 if the server on FLOWHQ_ADDR answers /healthz", runHealthcheck},
 		{"simulate", "load-test the runtime with simulated phones and print a JSON summary", runSimulate},
 	}
 }

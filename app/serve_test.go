@@ -2,6 +2,8 @@ package app
 
 import (
 	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -61,6 +63,10 @@ func TestServeHealthAndGracefulStop(t *testing.T) {
 			t.Fatalf("%s: %d %v", path, resp.StatusCode, body)
 		}
 	}
+	var hcErr bytes.Buffer
+	if code := Main(context.Background(), []string{"healthcheck"}, Env{Stdout: &hcErr, Stderr: &hcErr, Getenv: envOf(map[string]string{"FLOWHQ_ADDR": strings.TrimPrefix(base, "http://")})}); code != 0 {
+		t.Fatalf("healthcheck against a live server: exit %d: %s", code, hcErr.String())
+	}
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -76,4 +82,7 @@ func TestServeHealthAndGracefulStop(t *testing.T) {
 		t.Fatal("did not exit within 10s of SIGTERM")
 	}
 	t.Logf("stopped %s after SIGTERM", time.Since(start).Round(time.Millisecond))
+	if code := Main(context.Background(), []string{"healthcheck", "--timeout", "1s"}, Env{Stdout: &hcErr, Stderr: &hcErr, Getenv: envOf(map[string]string{"FLOWHQ_ADDR": strings.TrimPrefix(base, "http://")})}); code != 1 {
+		t.Fatalf("healthcheck against a stopped server: exit %d, want 1", code)
+	}
 }
