@@ -126,18 +126,6 @@ func TestProbes(t *testing.T) {
 
 // TestHeldOut checks messages written before the classifier was tuned, in
 // different phrasings from the corpus, to make sure it generalises.
-// TestProbe checks a second batch of messages in other styles (Sheng,
-// typos, shouting, run-on sentences). It was written as a blind check after
-// the first tuning; its misses led to general fixes, so it is now a
-// regression set.
-func TestProbe(t *testing.T)  { evaluate(t, "probe.tsv", 0.95) }
-func TestProbe2(t *testing.T) { evaluate(t, "probe2.tsv", 0.95) }
-func TestProbe3(t *testing.T) { evaluate(t, "probe3.tsv", 0.95) }
-func TestProbe4(t *testing.T) { evaluate(t, "probe4.tsv", 0.95) }
-func TestProbe5(t *testing.T) { evaluate(t, "probe5.tsv", 0.95) }
-func TestProbe6(t *testing.T) { evaluate(t, "probe6.tsv", 0.95) }
-func TestProbe7(t *testing.T) { evaluate(t, "probe7.tsv", 0.95) }
-
 func TestHeldOut(t *testing.T) {
 	rows := readCorpus(t, "heldout.tsv")
 	if len(rows) < 60 {
