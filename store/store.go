@@ -79,6 +79,9 @@ type Config struct {
 	// the database is unreachable; after it, their callers get an error.
 	// Default 30s.
 	FlushTimeout time.Duration
+	// Writers is the number of log writer goroutines, each committing its
+	// own batches. Default 2 on PostgreSQL; always 1 on SQLite.
+	Writers int
 	// MaxOpenConns caps the connection pool. Default 10 on PostgreSQL and
 	// 8 on SQLite (where all writes serialize anyway and WAL readers run in
 	// parallel).
@@ -195,6 +198,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FlushTimeout <= 0 {
 		c.FlushTimeout = DefaultFlushTimeout
+	}
+	if c.Writers <= 0 || !IsPostgresURL(c.DatabaseURL) {
+		c.Writers = 1
+		if IsPostgresURL(c.DatabaseURL) {
+			c.Writers = 2
+		}
 	}
 	if c.MaxOpenConns <= 0 {
 		if IsPostgresURL(c.DatabaseURL) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -180,8 +181,13 @@ func (r *request) finish(err error) {
 
 func (r *request) abandoned() bool { return r.state.Load() == reqAbandoned }
 
-// writer is the group-commit log writer: one goroutine that drains the
-// queue into batches and commits each batch in one transaction.
+// writer is the group-commit log writer: goroutines that drain the queue
+// into batches and commit each batch in one transaction. SQLite has one
+// (it allows one writer anyway); PostgreSQL has Config.Writers (default
+// 2), so that one batch's statements run while another's COMMIT waits for
+// its WAL flush, and the server's inserts can use more than one core.
+// Ids are assigned in batch order, so with several writers a batch with
+// higher ids may become visible a moment before one with lower ids.
 type writer struct {
 	s            *Store
 	log          *slog.Logger
@@ -198,9 +204,10 @@ type writer struct {
 
 	wake    chan struct{} // buffered 1: work arrived or closing
 	closing chan struct{} // closed by close
-	stopped chan struct{} // closed when run returns
+	stopped sync.WaitGroup
 
-	ids  idGen                                    // touched only by run
+	idMu sync.Mutex
+	ids  idGen                                    // guarded by idMu
 	hook atomic.Pointer[func(stage string) error] // tests: see runHook
 
 	// statistics, for tests and metrics
@@ -218,10 +225,11 @@ func newWriter(s *Store, cfg Config, maxID int64) *writer {
 		space:        make(chan struct{}),
 		wake:         make(chan struct{}, 1),
 		closing:      make(chan struct{}),
-		stopped:      make(chan struct{}),
 	}
 	w.ids.observe(maxID)
-	go w.run()
+	for range cfg.Writers {
+		w.stopped.Go(w.run)
+	}
 	return w
 }
 
@@ -275,7 +283,15 @@ func (w *writer) take() []*request {
 			w.queued -= ops
 			close(w.space)
 			w.space = make(chan struct{})
+			more := len(w.queue) > 0
 			w.mu.Unlock()
+			if more {
+				// Let an idle writer take the rest.
+				select {
+				case w.wake <- struct{}{}:
+				default:
+				}
+			}
 			return batch
 		}
 		closed := w.closed
@@ -283,12 +299,14 @@ func (w *writer) take() []*request {
 		if closed {
 			return nil
 		}
-		<-w.wake
+		select {
+		case <-w.wake:
+		case <-w.closing:
+		}
 	}
 }
 
 func (w *writer) run() {
-	defer close(w.stopped)
 	for {
 		batch := w.take()
 		if batch == nil {
@@ -310,11 +328,7 @@ func (w *writer) close() {
 		w.space = make(chan struct{})
 	}
 	w.mu.Unlock()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-	<-w.stopped
+	w.stopped.Wait()
 }
 
 // flushDeadline returns the close deadline, zero while open.
@@ -418,7 +432,9 @@ func (w *writer) reseed() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if id, err := w.s.maxLogID(ctx); err == nil {
+		w.idMu.Lock()
 		w.ids.observe(id)
+		w.idMu.Unlock()
 	}
 }
 
@@ -440,6 +456,8 @@ func (w *writer) prepare(reqs []*request, reassign bool) *batch {
 	b := &batch{}
 	var seen map[dupKey]struct{}
 	now := time.Now()
+	w.idMu.Lock()
+	defer w.idMu.Unlock()
 	for _, r := range reqs {
 		for i := range r.ins {
 			m := &r.ins[i]
@@ -652,7 +670,9 @@ const logColumns = `id, tenant_id, direction, chat, from_number, to_number, mess
 
 // logConflict is the duplicate key, matching the partial unique index
 // message_logs_wa_key.
-const logConflict = ` ON CONFLICT (tenant_id, direction, chat, wa_message_id) WHERE wa_message_id <> '' DO NOTHING RETURNING id`
+const logConflict = logConflictNoReturn + ` RETURNING id`
+
+const logConflictNoReturn = ` ON CONFLICT (tenant_id, direction, chat, wa_message_id) WHERE wa_message_id <> '' DO NOTHING`
 
 // pgInsertChunk caps the rows of one PostgreSQL insert. Rows travel as 15
 // array parameters, so the 65535-parameter limit never applies; the cap
@@ -666,7 +686,15 @@ SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[
 
 // pgInsertLogs inserts rows with one statement per chunk and returns the
 // ids that were inserted (duplicates are skipped).
+//
+// Rows go in key order: two writers inserting the same keys then take the
+// unique index's locks in the same order and cannot deadlock.
 func pgInsertLogs(ctx context.Context, tx *sql.Tx, rows []*MessageLog) (map[int64]struct{}, error) {
+	rows = slices.Clone(rows)
+	slices.SortFunc(rows, func(a, b *MessageLog) int {
+		return cmp.Or(strings.Compare(a.TenantID, b.TenantID), strings.Compare(a.Direction, b.Direction),
+			strings.Compare(a.Chat, b.Chat), strings.Compare(a.WAMessageID, b.WAMessageID))
+	})
 	inserted := make(map[int64]struct{}, len(rows))
 	for start := 0; start < len(rows); start += pgInsertChunk {
 		chunk := rows[start:min(start+pgInsertChunk, len(rows))]
@@ -696,47 +724,57 @@ func pgInsertLogs(ctx context.Context, tx *sql.Tx, rows []*MessageLog) (map[int6
 	return inserted, nil
 }
 
-// sqliteInsertChunk caps the rows of one SQLite insert: 15 parameters a
-// row stays far below SQLite's 32766. Chunks are split into power-of-two
-// sizes so a handful of statement shapes cover every batch.
-const sqliteInsertChunk = 256
+// The SQLite driver prepares a statement anew on every execution and binds
+// parameters in time quadratic in their number, so many small statements
+// or one statement with thousands of parameters both spend most of their
+// time outside SQLite proper. The writer therefore hands SQLite a whole
+// batch as one JSON parameter and lets json_each unpack it: one short
+// statement per batch for the inserts and one for the updates.
 
-// sqliteInsertLogs inserts rows with multi-row INSERTs and returns the ids
-// that were inserted (duplicates are skipped).
+// sqliteInsertSQL inserts the rows of a JSON array of 15-element arrays,
+// in logColumns order. WHERE true keeps the parser from reading ON
+// CONFLICT as a join constraint.
+const sqliteInsertSQL = `INSERT INTO message_logs (` + logColumns + `)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7,
+	value ->> 8, value ->> 9, value ->> 10, value ->> 11, value ->> 12, value ->> 13, value ->> 14
+FROM json_each(?) WHERE true` + logConflict
+
+// sqliteInsertChunk bounds the size of one insert's JSON document.
+const sqliteInsertChunk = 5000
+
+// sqliteInsertLogs inserts rows and returns the ids that were inserted
+// (duplicates are skipped).
 func sqliteInsertLogs(ctx context.Context, tx *sql.Tx, rows []*MessageLog) (map[int64]struct{}, error) {
 	inserted := make(map[int64]struct{}, len(rows))
-	stmts := map[int]*sql.Stmt{}
-	defer func() {
-		for _, st := range stmts {
-			_ = st.Close()
-		}
-	}()
-	args := make([]any, 0, 15*sqliteInsertChunk)
-	for len(rows) > 0 {
-		n := sqliteInsertChunk
-		for n > len(rows) {
-			n /= 2
-		}
-		chunk := rows[:n]
-		rows = rows[n:]
-		st, ok := stmts[n]
-		if !ok {
-			var err error
-			if st, err = tx.PrepareContext(ctx, sqliteInsertSQL(n)); err != nil {
-				return nil, err
+	var doc []byte
+	for start := 0; start < len(rows); start += sqliteInsertChunk {
+		chunk := rows[start:min(start+sqliteInsertChunk, len(rows))]
+		doc = append(doc[:0], '[')
+		for i, m := range chunk {
+			if i > 0 {
+				doc = append(doc, ',')
 			}
-			stmts[n] = st
-		}
-		args = args[:0]
-		for _, m := range chunk {
-			var reply any
+			doc = append(doc, '[')
+			doc = strconv.AppendInt(doc, m.ID, 10)
+			for _, v := range [...]string{m.TenantID, m.Direction, m.Chat, m.FromNumber, m.ToNumber, m.MessageText,
+				m.WAMessageID, m.Intent, m.Status, m.Source, m.Error} {
+				doc = append(doc, ',')
+				doc = appendJSONString(doc, v)
+			}
 			if m.ReplyTo != nil {
-				reply = *m.ReplyTo
+				doc = append(doc, ',')
+				doc = strconv.AppendInt(doc, *m.ReplyTo, 10)
+			} else {
+				doc = append(doc, ",null"...)
 			}
-			args = append(args, m.ID, m.TenantID, m.Direction, m.Chat, m.FromNumber, m.ToNumber, m.MessageText,
-				m.WAMessageID, m.Intent, m.Status, m.Source, m.Error, reply, m.CreatedAt, m.UpdatedAt)
+			doc = append(doc, ',', '"')
+			doc = appendSQLiteTime(doc, m.CreatedAt)
+			doc = append(doc, '"', ',', '"')
+			doc = appendSQLiteTime(doc, m.UpdatedAt)
+			doc = append(doc, '"', ']')
 		}
-		res, err := st.QueryContext(ctx, args...)
+		doc = append(doc, ']')
+		res, err := tx.QueryContext(ctx, sqliteInsertSQL, string(doc))
 		if err != nil {
 			return nil, err
 		}
@@ -747,19 +785,44 @@ func sqliteInsertLogs(ctx context.Context, tx *sql.Tx, rows []*MessageLog) (map[
 	return inserted, nil
 }
 
-func sqliteInsertSQL(rows int) string {
-	const one = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-	var b strings.Builder
-	b.Grow(64 + len(logColumns) + rows*(len(one)+2) + len(logConflict))
-	b.WriteString("INSERT INTO message_logs (" + logColumns + ") VALUES ")
-	for i := range rows {
-		if i > 0 {
-			b.WriteString(", ")
+// sqliteTimeLayout is how the SQLite driver writes time.Time values; JSON
+// rows use it too, so every timestamp in the file compares as text the
+// same way (all are UTC).
+const sqliteTimeLayout = "2006-01-02 15:04:05.999999999-07:00"
+
+func appendSQLiteTime(b []byte, t time.Time) []byte {
+	return t.UTC().AppendFormat(b, sqliteTimeLayout)
+}
+
+// appendJSONString appends s as a JSON string. s is valid UTF-8 (Commit
+// checks), so only quotes, backslashes and control characters need
+// escaping.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
 		}
-		b.WriteString(one)
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
 	}
-	b.WriteString(logConflict)
-	return b.String()
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 func collectIDs(rows *sql.Rows, into map[int64]struct{}) error {
@@ -794,28 +857,40 @@ func pgUpdateLogs(ctx context.Context, tx *sql.Tx, ups []StatusUpdate, at []time
 	return res.RowsAffected()
 }
 
-// sqliteUpdateLogs runs one prepared single-row UPDATE per update: with no
-// network round trip, that is as fast as SQLite gets, and the primary key
-// lookup stays a plain rowid seek.
+// sqliteUpdateSQL applies a JSON array of [tenant, id, status, error,
+// updated_at] arrays: json_each drives the loop, each row found by rowid.
+const sqliteUpdateSQL = `UPDATE message_logs
+SET status = v.value ->> 2, error = v.value ->> 3, updated_at = v.value ->> 4
+FROM json_each(?) AS v
+WHERE message_logs.id = v.value ->> 1 AND message_logs.tenant_id = v.value ->> 0`
+
+// sqliteUpdateLogs applies all updates with one statement and returns how
+// many rows matched.
 func sqliteUpdateLogs(ctx context.Context, tx *sql.Tx, ups []StatusUpdate, at []time.Time) (int64, error) {
-	st, err := tx.PrepareContext(ctx, `UPDATE message_logs SET status = ?, error = ?, updated_at = ? WHERE id = ? AND tenant_id = ?`)
+	doc := make([]byte, 0, 96*len(ups))
+	doc = append(doc, '[')
+	for i, u := range ups {
+		if i > 0 {
+			doc = append(doc, ',')
+		}
+		doc = append(doc, '[')
+		doc = appendJSONString(doc, u.TenantID)
+		doc = append(doc, ',')
+		doc = strconv.AppendInt(doc, u.ID, 10)
+		doc = append(doc, ',')
+		doc = appendJSONString(doc, u.Status)
+		doc = append(doc, ',')
+		doc = appendJSONString(doc, u.Error)
+		doc = append(doc, ',', '"')
+		doc = appendSQLiteTime(doc, at[i])
+		doc = append(doc, '"', ']')
+	}
+	doc = append(doc, ']')
+	res, err := tx.ExecContext(ctx, sqliteUpdateSQL, string(doc))
 	if err != nil {
 		return 0, err
 	}
-	defer st.Close()
-	var matched int64
-	for i, u := range ups {
-		res, err := st.ExecContext(ctx, u.Status, u.Error, at[i], u.ID, u.TenantID)
-		if err != nil {
-			return matched, err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return matched, err
-		}
-		matched += n
-	}
-	return matched, nil
+	return res.RowsAffected()
 }
 
 // idGen hands out message log ids: Unix milliseconds << 20 | sequence,

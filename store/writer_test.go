@@ -152,21 +152,14 @@ func TestCommitAtomic(t *testing.T) {
 			}
 		}
 		s.Close()
-		s = open(t, cfg, func(c *store.Config) { c.MaxBatch = 1000 })
+		s = open(t, cfg, func(c *store.Config) { c.MaxBatch, c.Writers = 1000, 1 })
 
 		// Hold the writer so that everything below lands in one batch.
-		release := make(chan struct{})
-		var held atomic.Bool
-		store.SetCommitHook(s, func(stage string) error {
-			if stage == store.HookBegin && held.CompareAndSwap(false, true) {
-				<-release
-			}
-			return nil
-		})
+		release, held := holdWriter(t, s)
 		first := in(a.ID, "c", "first", "x")
 		firstDone := make(chan error, 1)
 		go func() { firstDone <- s.Commit(ctx, store.Op{Insert: first}) }()
-		waitFor(t, held.Load)
+		waitFor(t, held)
 
 		var wg sync.WaitGroup
 		good := make([]*store.MessageLog, 20)
@@ -185,7 +178,7 @@ func TestCommitAtomic(t *testing.T) {
 				store.Op{Update: &store.StatusUpdate{TenantID: a.ID, ID: first.ID + 1, Status: store.StatusSkipped}})
 		})
 		time.Sleep(200 * time.Millisecond) // let them queue behind the held batch
-		close(release)
+		release()
 		wg.Wait()
 		if err := <-firstDone; err != nil {
 			t.Fatal(err)
@@ -288,21 +281,14 @@ func TestCommitDuplicates(t *testing.T) {
 func TestCommitBackPressure(t *testing.T) {
 	storetest.EachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := ctxT(t)
-		s := open(t, cfg, func(c *store.Config) { c.QueueSize, c.MaxBatch = 2, 1 })
+		s := open(t, cfg, func(c *store.Config) { c.QueueSize, c.MaxBatch, c.Writers = 2, 1, 1 })
 		a := newTenant(t, s, "A", "")
 
-		release := make(chan struct{})
-		var held atomic.Bool
-		store.SetCommitHook(s, func(stage string) error {
-			if stage == store.HookBegin && held.CompareAndSwap(false, true) {
-				<-release
-			}
-			return nil
-		})
+		release, held := holdWriter(t, s)
 		results := make(chan error, 3)
 		rows := []*store.MessageLog{in(a.ID, "c", "1", ""), in(a.ID, "c", "2", ""), in(a.ID, "c", "3", "")}
 		go func() { results <- s.Commit(ctx, store.Op{Insert: rows[0]}) }()
-		waitFor(t, held.Load) // the writer holds row 1
+		waitFor(t, held) // the writer holds row 1
 		go func() { results <- s.Commit(ctx, store.Op{Insert: rows[1]}) }()
 		go func() { results <- s.Commit(ctx, store.Op{Insert: rows[2]}) }()
 		time.Sleep(100 * time.Millisecond) // rows 2 and 3 fill the queue
@@ -325,33 +311,25 @@ func TestCommitBackPressure(t *testing.T) {
 		gaveUp := in(a.ID, "c", "gave-up", "")
 		waiting, cancelWaiting := context.WithCancel(ctx)
 		gaveUpErr := make(chan error, 1)
-		// Room appears only after release; so queue it once rows 2, 3 go.
-		close(release)
+		release()
 		for range 3 {
 			if err := <-results; err != nil {
 				t.Fatal(err)
 			}
 		}
 		// Now hold the writer again and queue a call, then cancel it.
-		release2 := make(chan struct{})
-		held.Store(false)
-		store.SetCommitHook(s, func(stage string) error {
-			if stage == store.HookBegin && held.CompareAndSwap(false, true) {
-				<-release2
-			}
-			return nil
-		})
+		release2, held2 := holdWriter(t, s)
 		holder := in(a.ID, "c", "holder", "")
 		holderErr := make(chan error, 1)
 		go func() { holderErr <- s.Commit(ctx, store.Op{Insert: holder}) }()
-		waitFor(t, held.Load)
+		waitFor(t, held2)
 		go func() { gaveUpErr <- s.Commit(waiting, store.Op{Insert: gaveUp}) }()
 		time.Sleep(50 * time.Millisecond)
 		cancelWaiting()
 		if err := <-gaveUpErr; !errors.Is(err, context.Canceled) {
 			t.Fatalf("cancelled Commit: %v", err)
 		}
-		close(release2)
+		release2()
 		if err := <-holderErr; err != nil {
 			t.Fatal(err)
 		}
@@ -520,16 +498,9 @@ func TestCommitSurvivesTerminatedConnections(t *testing.T) {
 func TestCloseFlushes(t *testing.T) {
 	storetest.EachConfig(t, func(t *testing.T, cfg store.Config) {
 		ctx := ctxT(t)
-		s := open(t, cfg, nil)
+		s := open(t, cfg, func(c *store.Config) { c.Writers = 1 })
 		a := newTenant(t, s, "A", "")
-		release := make(chan struct{})
-		var held atomic.Bool
-		store.SetCommitHook(s, func(stage string) error {
-			if stage == store.HookBegin && held.CompareAndSwap(false, true) {
-				<-release
-			}
-			return nil
-		})
+		release, held := holdWriter(t, s)
 		var wg sync.WaitGroup
 		for i := range 20 {
 			wg.Go(func() {
@@ -538,15 +509,15 @@ func TestCloseFlushes(t *testing.T) {
 				}
 			})
 		}
-		waitFor(t, held.Load)
-		time.Sleep(100 * time.Millisecond)
+		waitFor(t, held)
+		time.Sleep(100 * time.Millisecond) // let the rest queue
 		closed := make(chan error, 1)
 		go func() { closed <- s.Close() }()
 		time.Sleep(50 * time.Millisecond)
 		if err := s.Commit(ctx, store.Op{Insert: in(a.ID, "c", "late", "")}); !errors.Is(err, store.ErrClosed) {
 			t.Fatalf("Commit during Close: %v", err)
 		}
-		close(release)
+		release()
 		if err := <-closed; err != nil {
 			t.Fatal(err)
 		}
@@ -591,6 +562,25 @@ func TestLogIDsIncrease(t *testing.T) {
 			t.Fatalf("id %d does not carry the commit time", last)
 		}
 	})
+}
+
+// holdWriter makes the next writer attempt wait until release is called
+// (at the latest at cleanup, so a failing test cannot hang in Close). It
+// held reports whether that attempt has started.
+func holdWriter(t *testing.T, s *store.Store) (release func(), held func() bool) {
+	t.Helper()
+	ch := make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(ch) }) }
+	t.Cleanup(release)
+	var h atomic.Bool
+	store.SetCommitHook(s, func(stage string) error {
+		if stage == store.HookBegin && h.CompareAndSwap(false, true) {
+			<-ch
+		}
+		return nil
+	})
+	return release, h.Load
 }
 
 func waitFor(t *testing.T, cond func() bool) {
