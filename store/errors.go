@@ -59,7 +59,9 @@ func isPermanent(err error) bool {
 		if pe.Code == "23505" {
 			return false
 		}
-		return strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23")
+		// 22: data exception, 23: integrity constraint violation,
+		// 54: program limit exceeded (such as an index row too large).
+		return strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23") || strings.HasPrefix(pe.Code, "54")
 	}
 	var se *gosqlite.Error
 	if errors.As(err, &se) {

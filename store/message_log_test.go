@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +68,30 @@ func TestLogRoundTrip(t *testing.T) {
 		if g, _ := s.GetLog(ctx, a.ID, m2.ID); !g.CreatedAt.Equal(old) {
 			t.Fatalf("created_at %v, want %v", g.CreatedAt, old)
 		}
+		// Text that needs escaping on its way through the writer.
+		odd := in(a.ID, "c3", `3EB0"\\x`, "quote \" backslash \\ newline \n tab \t bell \x07 \u2028 ü 🙂 {\"json\": [1]}")
+		commit(t, s, store.Op{Insert: odd})
+		if g, err := s.GetLog(ctx, a.ID, odd.ID); err != nil || g.MessageText != odd.MessageText || g.WAMessageID != odd.WAMessageID {
+			t.Fatalf("odd text came back as %q / %q (%v)", g.MessageText, g.WAMessageID, err)
+		}
+		upd := &store.StatusUpdate{TenantID: a.ID, ID: odd.ID, Status: store.StatusSkipped, Error: "handoff: \"agent\" \\ 🙂"}
+		commit(t, s, store.Op{Update: upd})
+		if g, _ := s.GetLog(ctx, a.ID, odd.ID); g.Error != upd.Error || g.Status != store.StatusSkipped {
+			t.Fatalf("odd error came back as %q", g.Error)
+		}
+		long := in(a.ID, strings.Repeat("c", store.MaxKeyLen+1), "x", "")
+		if err := s.Commit(ctx, store.Op{Insert: long}); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("over-long chat: %v", err)
+		}
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := s.Commit(done, store.Op{Insert: in(a.ID, "c", "cancelled", "")}); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Commit with a cancelled context: %v", err)
+		}
+		if _, err := s.GetLogByKey(ctx, a.ID, store.DirIn, "c", "cancelled"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("cancelled Commit wrote its row: %v", err)
+		}
+
 		ok, err := s.HasReply(ctx, a.ID, m.ID)
 		if err != nil || !ok {
 			t.Fatalf("HasReply = %v, %v", ok, err)

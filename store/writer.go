@@ -58,6 +58,9 @@ func (s *Store) Commit(ctx context.Context, ops ...Op) error {
 	if len(ops) == 0 {
 		return nil
 	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
 	r := &request{done: make(chan error, 1), n: len(ops)}
 	now := stamp(time.Now())
 	for i, op := range ops {
@@ -124,10 +127,19 @@ func (m *MessageLog) validate() error {
 	if m.Direction != DirIn && m.Direction != DirOut {
 		return fmt.Errorf("%w: direction %q", ErrInvalid, m.Direction)
 	}
+	// The duplicate key is indexed; PostgreSQL refuses index entries over
+	// about 2.7 kB, and no real tenant id, chat or message id comes close.
+	if len(m.TenantID) > MaxKeyLen || len(m.Chat) > MaxKeyLen || len(m.WAMessageID) > MaxKeyLen {
+		return fmt.Errorf("%w: tenant id, chat or wa message id longer than %d bytes", ErrInvalid, MaxKeyLen)
+	}
 	return checkTexts("tenant id", m.TenantID, "chat", m.Chat, "from", m.FromNumber, "to", m.ToNumber,
 		"text", m.MessageText, "wa message id", m.WAMessageID, "intent", m.Intent, "status", m.Status,
 		"source", m.Source, "error", m.Error)
 }
+
+// MaxKeyLen bounds each part of a log row's duplicate key (tenant id,
+// chat, WhatsApp message id), in bytes.
+const MaxKeyLen = 512
 
 // stamp is how the store keeps times: UTC, microseconds (PostgreSQL's
 // precision, so both dialects read back what was written).
