@@ -10,6 +10,39 @@
 //
 // Errors are wrapped with a "store: ..." prefix; test them with errors.Is
 // against ErrNotFound, ErrConflict, ErrInvalid and ErrClosed.
+//
+// # Schema
+//
+// Migrations are hand-written SQL per dialect (migrate.go), applied in
+// version order, each in its own transaction with its schema_migrations
+// row; PostgreSQL holds an advisory lock while migrating so that two
+// processes can start together. A database newer than the binary is
+// refused.
+//
+// message_logs has no foreign key to tenants (history may outlive a
+// tenant) and these indexes, one per real query:
+//   - (tenant_id, id): listing newest first and keyset paging. Ids are
+//     time-ordered (see MessageLog), so no created_at index is needed.
+//   - UNIQUE (tenant_id, direction, chat, wa_message_id) WHERE
+//     wa_message_id <> ”: duplicate detection that survives restarts.
+//   - (reply_to) WHERE reply_to IS NOT NULL: "has this message been
+//     answered".
+//   - (tenant_id, status, created_at) WHERE status IN ('pending',
+//     'received'): the crash-recovery scans (PendingReplies,
+//     UnansweredInbound). Queries repeat the IN list literally so both
+//     planners can prove the partial index applies.
+//
+// # Writing message logs
+//
+// Commit hands ops to the group-commit writer (writer.go): a bounded queue
+// drained into batches of up to Config.MaxBatch ops, each batch one
+// transaction with one INSERT ... ON CONFLICT DO NOTHING RETURNING id for
+// its rows and one UPDATE for its status changes. PostgreSQL receives the
+// rows as arrays through unnest; SQLite as a single JSON parameter
+// through json_each, because its driver re-parses every statement and
+// binds parameters in quadratic time. Failed batches are retried with
+// backoff; a failed COMMIT is checked for having taken effect before it is
+// retried, so nothing is written twice.
 package store
 
 import (
