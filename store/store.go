@@ -23,8 +23,8 @@
 // tenant) and these indexes, one per real query:
 //   - (tenant_id, id): listing newest first and keyset paging. Ids are
 //     time-ordered (see MessageLog), so no created_at index is needed.
-//   - UNIQUE (tenant_id, direction, chat, wa_message_id) WHERE
-//     wa_message_id <> ”: duplicate detection that survives restarts.
+//   - UNIQUE (tenant_id, direction, chat, wa_message_id) for rows with a
+//     WhatsApp message id: duplicate detection that survives restarts.
 //   - (reply_to) WHERE reply_to IS NOT NULL: "has this message been
 //     answered".
 //   - (tenant_id, status, created_at) WHERE status IN ('pending',
