@@ -121,6 +121,7 @@ type Device struct {
 	linked    bool
 	removed   bool
 	stalled   bool
+	unacked   map[string]bool // "class id" of notifications and receipts sent on conn
 	conn      *conn
 	logins    int
 	pending   []*delivery
@@ -166,6 +167,18 @@ func (d *Device) PendingIDs() []string {
 		ids[i] = p.id
 	}
 	return ids
+}
+
+// WaitSettled waits until the client has answered everything the server
+// sent to it: a receipt for every queued message and an ack for every
+// notification and receipt. A message whose handler failed stays queued,
+// so do not wait for it then. Waiting for this before disconnecting a client
+// also keeps whatsmeow from tearing down a socket while it is still writing
+// (which -race reports as a race inside whatsmeow).
+func (d *Device) WaitSettled(ctx context.Context) error {
+	return d.acct.srv.waitUntil(ctx, "device "+d.jid.String()+" settled", func() bool {
+		return len(d.pending) == 0 && len(d.unacked) == 0
+	})
 }
 
 // WaitConnected waits until the device is logged in and the client has sent
@@ -530,7 +543,7 @@ func (s *Server) announceDevice(a *Account, targets []*Device, changed *Device, 
 		if c == nil {
 			continue
 		}
-		err := c.send(waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{
+		err := s.sendTracked(c, waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{
 			"from": a.jid,
 			"id":   s.nextID("dev-"),
 			"t":    unixNow(),
@@ -776,6 +789,7 @@ func (s *Server) login(c *conn) {
 	s.mu.Lock()
 	old := d.conn
 	d.conn = c
+	d.unacked = make(map[string]bool)
 	d.logins++
 	pending := slices.Clone(d.pending)
 	s.notifyLocked()

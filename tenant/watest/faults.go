@@ -50,6 +50,7 @@ func (s *Server) removeDevice(d *Device, tell bool) {
 	}
 	d.removed = true
 	d.pending = nil
+	clear(d.unacked)
 	c := d.conn
 	others := d.acct.linkedDevicesLocked()
 	s.notifyLocked()

@@ -14,7 +14,7 @@ import (
 
 func TestDropReconnects(t *testing.T) {
 	t.Parallel()
-	srv := Start(t, WithStreamEndGrace(300*time.Millisecond))
+	srv := startServer(t, WithStreamEndGrace(300*time.Millisecond))
 	tc, dev := durableClient(t, srv)
 	dev.Drop()
 	waitFor[*events.Disconnected](t, tc.rec, 1, 10*time.Second)
@@ -29,6 +29,8 @@ func TestDropReconnects(t *testing.T) {
 	if m := <-started; m.Info.ID != id {
 		t.Errorf("got %s, want %s", m.Info.ID, id)
 	}
+	// Let the client finish writing before the next fault.
+	must(t, dev.WaitSettled(ctxT(t, 10*time.Second)))
 
 	// A server-wide outage drops every socket; the client comes back again.
 	srv.DropAll()
@@ -39,7 +41,7 @@ func TestDropReconnects(t *testing.T) {
 
 func TestMessageOfflineIsDeliveredOnLogin(t *testing.T) {
 	t.Parallel()
-	srv := Start(t, WithStreamEndGrace(300*time.Millisecond))
+	srv := startServer(t, WithStreamEndGrace(300*time.Millisecond))
 	tc, dev := durableClient(t, srv)
 	tc.cli.Disconnect()
 	must(t, dev.WaitOffline(ctxT(t, 10*time.Second)))
@@ -56,7 +58,7 @@ func TestMessageOfflineIsDeliveredOnLogin(t *testing.T) {
 
 func TestDuplicateDeliverySeenTwice(t *testing.T) {
 	t.Parallel()
-	srv := Start(t, WithStreamEndGrace(300*time.Millisecond))
+	srv := startServer(t, WithStreamEndGrace(300*time.Millisecond))
 	tc, dev := durableClient(t, srv)
 	seen, started := messageHandler(tc.cli, func(*events.Message) bool { return true })
 	cust := dev.Account().Customer("+255711000012")
@@ -82,7 +84,7 @@ func TestDuplicateDeliverySeenTwice(t *testing.T) {
 
 func TestSameDeviceTwiceReplacesStream(t *testing.T) {
 	t.Parallel()
-	srv := Start(t, WithStreamEndGrace(300*time.Millisecond))
+	srv := startServer(t, WithStreamEndGrace(300*time.Millisecond))
 	tc, dev := durableClient(t, srv)
 	stored, err := tc.c.GetDevice(t.Context(), dev.JID())
 	must(t, err)
@@ -105,7 +107,7 @@ func TestSameDeviceTwiceReplacesStream(t *testing.T) {
 
 func TestReplaceFault(t *testing.T) {
 	t.Parallel()
-	srv := Start(t, WithStreamEndGrace(300*time.Millisecond))
+	srv := startServer(t, WithStreamEndGrace(300*time.Millisecond))
 	tc, dev := durableClient(t, srv)
 	dev.Replace()
 	waitFor[*events.StreamReplaced](t, tc.rec, 1, 10*time.Second)
@@ -115,7 +117,7 @@ func TestReplaceFault(t *testing.T) {
 
 func TestRemoteLogout(t *testing.T) {
 	t.Parallel()
-	srv := Start(t, WithStreamEndGrace(300*time.Millisecond))
+	srv := startServer(t, WithStreamEndGrace(300*time.Millisecond))
 	tc, dev := durableClient(t, srv)
 	dev.Remove()
 	lo := waitFor[*events.LoggedOut](t, tc.rec, 1, 10*time.Second)
@@ -135,7 +137,7 @@ func TestRemoteLogout(t *testing.T) {
 
 func TestLoginOfRemovedDeviceIsLoggedOut(t *testing.T) {
 	t.Parallel()
-	srv := Start(t, WithStreamEndGrace(300*time.Millisecond))
+	srv := startServer(t, WithStreamEndGrace(300*time.Millisecond))
 	tc, dev := durableClient(t, srv)
 	tc.cli.Disconnect()
 	must(t, dev.WaitOffline(ctxT(t, 10*time.Second)))
@@ -150,7 +152,7 @@ func TestLoginOfRemovedDeviceIsLoggedOut(t *testing.T) {
 
 func TestTemporaryBan(t *testing.T) {
 	t.Parallel()
-	srv := Start(t, WithStreamEndGrace(300*time.Millisecond))
+	srv := startServer(t, WithStreamEndGrace(300*time.Millisecond))
 	tc, dev := durableClient(t, srv)
 	dev.Account().Ban(events.TempBanSentToTooManyPeople, time.Hour)
 	ban := waitFor[*events.TemporaryBan](t, tc.rec, 1, 15*time.Second)
@@ -171,7 +173,7 @@ func TestTemporaryBan(t *testing.T) {
 
 func TestOwnPhoneMessageIsFromMe(t *testing.T) {
 	t.Parallel()
-	srv := Start(t, WithStreamEndGrace(300*time.Millisecond))
+	srv := startServer(t, WithStreamEndGrace(300*time.Millisecond))
 	tc, dev := durableClient(t, srv)
 	_, started := messageHandler(tc.cli, func(*events.Message) bool { return true })
 	acct := dev.Account()
@@ -198,7 +200,7 @@ func TestOwnPhoneMessageIsFromMe(t *testing.T) {
 
 func TestStalledServerTimesOutSends(t *testing.T) {
 	t.Parallel()
-	srv := Start(t)
+	srv := startServer(t)
 	tc, dev := durableClient(t, srv)
 	cust := dev.Customer("+255711000014")
 	ctx := ctxT(t, 20*time.Second)
@@ -206,6 +208,7 @@ func TestStalledServerTimesOutSends(t *testing.T) {
 	// the stalled send below needs no query, only the server's ack.
 	_, err := tc.cli.SendMessage(ctx, cust.JID(), &waE2E.Message{Conversation: proto.String("hi")})
 	must(t, err)
+	must(t, dev.WaitSettled(ctx))
 	dev.Stall(true)
 	_, err = tc.cli.SendMessage(ctx, cust.JID(), &waE2E.Message{Conversation: proto.String("hello?")},
 		whatsmeow.SendRequestExtra{Timeout: time.Second})

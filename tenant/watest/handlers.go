@@ -96,7 +96,13 @@ func (s *Server) handleClientReceipt(c *conn, n *waBinary.Node) {
 
 func (s *Server) handleClientAck(c *conn, n *waBinary.Node) {
 	ag := n.AttrGetter()
-	if ag.OptionalString("class") != "message" {
+	if class := ag.OptionalString("class"); class != "message" {
+		s.mu.Lock()
+		if c.dev.conn == c {
+			delete(c.dev.unacked, class+" "+ag.OptionalString("id"))
+		}
+		s.notifyLocked()
+		s.mu.Unlock()
 		return
 	}
 	s.recordReceipts(c.dev, []string{ag.String("id")}, Receipt{
@@ -191,7 +197,7 @@ func (s *Server) handleOutgoingMessage(c *conn, n *waBinary.Node) {
 	ack(0)
 	// The customers' phones confirm delivery, like WhatsApp's double tick.
 	for _, from := range receiptFrom {
-		err := c.send(waBinary.Node{Tag: "receipt", Attrs: waBinary.Attrs{"from": from, "id": id, "t": unixNow()}})
+		err := s.sendTracked(c, waBinary.Node{Tag: "receipt", Attrs: waBinary.Attrs{"from": from, "id": id, "t": unixNow()}})
 		if err != nil {
 			s.log.Debug("watest: delivery receipt", "err", err)
 		}
@@ -207,6 +213,27 @@ func (s *Server) customerLocked(jid types.JID) *peer {
 		return s.peerLIDs[jid.User]
 	}
 	return nil
+}
+
+// sendTracked sends a notification or receipt that whatsmeow acknowledges
+// and remembers it until the ack arrives (see Device.WaitSettled).
+func (s *Server) sendTracked(c *conn, n waBinary.Node) error {
+	key := n.Tag + " " + fmt.Sprint(n.Attrs["id"])
+	d := c.dev
+	s.mu.Lock()
+	tracked := d != nil && d.conn == c
+	if tracked {
+		d.unacked[key] = true
+	}
+	s.mu.Unlock()
+	err := c.send(n)
+	if err != nil && tracked {
+		s.mu.Lock()
+		delete(d.unacked, key)
+		s.notifyLocked()
+		s.mu.Unlock()
+	}
+	return err
 }
 
 func (s *Server) recordError(err error) {

@@ -100,6 +100,14 @@ func waitWhere[T any](t testing.TB, r *recorder, timeout time.Duration, match fu
 	}
 }
 
+// startServer starts a server for tests that are not about the first prekey
+// upload: clients upload 50 keys instead of 812 on their first login, which
+// saves most of the CPU a link costs under -race.
+func startServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	return Start(t, append([]Option{WithInitialPreKeyCount(50)}, opts...)...)
+}
+
 func ctxT(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
@@ -166,7 +174,26 @@ func linked(t testing.TB, srv *Server) (*testClient, *Device) {
 		t.Fatalf("link: %v", err)
 	}
 	tc.rec.waitConnected(t, 1)
+	settleOnCleanup(t, d)
 	return tc, d
+}
+
+// settleOnCleanup makes the test's end wait until the client has answered
+// everything the server sent (or is offline), so that cleanup's Disconnect
+// does not tear down a socket whatsmeow is still writing to.
+func settleOnCleanup(t testing.TB, d *Device) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := d.acct.srv.waitUntil(ctx, "settled or offline", func() bool {
+			return d.conn == nil || (len(d.pending) == 0 && len(d.unacked) == 0)
+		})
+		if err != nil {
+			d.acct.srv.mu.Lock()
+			t.Logf("device did not settle: pending %d, unacked %v", len(d.pending), d.unacked)
+			d.acct.srv.mu.Unlock()
+		}
+	})
 }
 
 func (r *recorder) waitConnected(t testing.TB, n int) {

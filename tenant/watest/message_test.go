@@ -23,6 +23,7 @@ func durableClient(t *testing.T, srv *Server) (*testClient, *Device) {
 	d, err := srv.NewAccount().Link(ctxT(t, 30*time.Second), tc.cli)
 	must(t, err)
 	tc.rec.waitConnected(t, 1)
+	settleOnCleanup(t, d)
 	return tc, d
 }
 
@@ -58,7 +59,7 @@ func messageHandler(cli *whatsmeow.Client, decide func(*events.Message) bool) (f
 
 func TestCustomerMessageArrivesAndReceiptFollowsHandler(t *testing.T) {
 	t.Parallel()
-	srv := Start(t)
+	srv := startServer(t)
 	tc, dev := durableClient(t, srv)
 	release := make(chan struct{})
 	seen, started := messageHandler(tc.cli, func(*events.Message) bool {
@@ -119,7 +120,7 @@ func TestCustomerMessageArrivesAndReceiptFollowsHandler(t *testing.T) {
 
 func TestHandlerFailureSuppressesReceiptAndRedelivers(t *testing.T) {
 	t.Parallel()
-	srv := Start(t)
+	srv := startServer(t)
 	tc, dev := durableClient(t, srv)
 	var mu sync.Mutex
 	calls := 0
@@ -158,7 +159,7 @@ func TestHandlerFailureSuppressesReceiptAndRedelivers(t *testing.T) {
 
 func TestReplyIsDecryptedByCustomer(t *testing.T) {
 	t.Parallel()
-	srv := Start(t)
+	srv := startServer(t)
 	tc, dev := durableClient(t, srv)
 	acct := dev.Account()
 	cust := acct.Customer("+255711000003")
@@ -211,7 +212,7 @@ func TestReplyIsDecryptedByCustomer(t *testing.T) {
 
 func TestLIDAddressing(t *testing.T) {
 	t.Parallel()
-	srv := Start(t)
+	srv := startServer(t)
 	tc, dev := durableClient(t, srv)
 	_, started := messageHandler(tc.cli, func(*events.Message) bool { return true })
 	cust := dev.Account().Customer("+255711000020")
@@ -252,7 +253,7 @@ func TestLIDAddressing(t *testing.T) {
 // Other queries a client makes in normal operation get an answer, never a hang.
 func TestOtherQueriesAnswered(t *testing.T) {
 	t.Parallel()
-	srv := Start(t)
+	srv := startServer(t)
 	tc, dev := durableClient(t, srv)
 	ctx := ctxT(t, 20*time.Second)
 	cust := dev.Account().Customer("+255711000030")
@@ -305,7 +306,7 @@ func TestOtherQueriesAnswered(t *testing.T) {
 
 func TestTwoDevicesOnOneAccount(t *testing.T) {
 	t.Parallel()
-	srv := Start(t)
+	srv := startServer(t)
 	acct := srv.NewAccount()
 	ctx := ctxT(t, 30*time.Second)
 	var tcs []*testClient
@@ -318,6 +319,7 @@ func TestTwoDevicesOnOneAccount(t *testing.T) {
 		d, err := acct.Link(ctx, tc.cli)
 		must(t, err)
 		tc.rec.waitConnected(t, 1)
+		settleOnCleanup(t, d)
 		tcs, devs, starts = append(tcs, tc), append(devs, d), append(starts, started)
 	}
 	if len(acct.Devices()) != 2 {

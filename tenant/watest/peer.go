@@ -91,7 +91,7 @@ func (s *Server) popPreKeyLocked(d *Device) *uploadedKey {
 	d.preKeys = d.preKeys[1:]
 	if left, c := len(d.preKeys), d.conn; left < 5 && c != nil {
 		go func() {
-			_ = c.send(waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{
+			_ = s.sendTracked(c, waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{
 				"from": types.ServerJID, "id": s.nextID("enc-"), "t": unixNow(), "type": "encrypt",
 			}, Content: []waBinary.Node{{Tag: "count", Attrs: waBinary.Attrs{"value": strconv.Itoa(left)}}}})
 		}()
@@ -352,7 +352,7 @@ func (c *Customer) sendReceipt(typ string, ids []string) error {
 		if typ != "" {
 			attrs["type"] = typ
 		}
-		if err := conn.send(waBinary.Node{Tag: "receipt", Attrs: attrs}); err != nil {
+		if err := s.sendTracked(conn, waBinary.Node{Tag: "receipt", Attrs: attrs}); err != nil {
 			return fmt.Errorf("watest: send %s receipt: %w", typ, err)
 		}
 	}
