@@ -65,8 +65,9 @@
 //     messages again.
 //   - Customer.Resend: the same message id again with a fresh encryption,
 //     which whatsmeow hands to the handlers a second time. (A byte-identical
-//     redelivery is dropped by whatsmeow's decrypted-event buffer or by the
-//     Signal counter, so it never reaches the handlers twice.)
+//     redelivery of a message the handlers already accepted is dropped by
+//     whatsmeow's decrypted-event buffer or by the Signal counter; after a
+//     failed handler the buffer hands the stored plaintext out again.)
 //   - A second login of the same device, or Device.Replace: the older stream
 //     gets <conflict type="replaced"/> (events.StreamReplaced).
 //   - Device.Remove: stream error 401 device_removed while online, connect
@@ -75,6 +76,9 @@
 //     (events.TemporaryBan) until Account.Unban or expiry.
 //   - Account.SendFromPhone: a message from the business's own phone into a
 //     customer chat, a DeviceSentMessage from device 0 (Info.IsFromMe).
+//   - Device.Stall: the server ignores the device but keeps the socket open,
+//     so sends time out (ErrMessageTimedOut) and, given time, keepalives fail
+//     (events.KeepAliveTimeout).
 //
 // After a stream error or connect failure the server waits for a grace
 // period (WithStreamEndGrace, default 1 s) before it closes the socket, so
@@ -105,17 +109,27 @@
 //
 // # whatsmeow races to keep in mind under -race
 //
-// Two unsynchronised spots in whatsmeow show up in tests against a server:
-// its QR channel closes the output channel from the event goroutine while a
-// code emitter may still be sending (only a problem when the QR sequence
-// ends by a disconnect), and its FrameSocket reads a "closed" flag without
-// a lock when the server closes the socket, so a Disconnect racing with a
-// server-side close is reported. Calling Disconnect in reaction to
-// StreamReplaced, LoggedOut or TemporaryBan is safe (it happens well within
-// the grace period); tests that let cleanup disconnect a client right after
-// a server-side close should first wait until whatsmeow has torn the socket
-// down (events.Disconnected, or its "OnDisconnect() called" debug log line
-// for expected disconnects).
+// A few spots in whatsmeow are not synchronised, and tests against a real
+// server make them visible to the race detector:
+//
+//   - FrameSocket reads its connection field and a "closed" flag without a
+//     lock while it writes a frame or handles a read error, and Disconnect
+//     (or a server-side close) writes them. A disconnect while the client is
+//     still writing a receipt or ack is reported. Before disconnecting a
+//     client, or before a fault that closes its socket, wait until the client
+//     is quiet: Device.WaitSettled returns once every queued message has its
+//     receipt and every notification and receipt has its ack, and its wait
+//     gives the race detector the ordering it needs.
+//   - After a server-side close that whatsmeow expected (StreamReplaced,
+//     LoggedOut, TemporaryBan) there is no event when its socket teardown is
+//     done; calling Disconnect right then is reported too. Reacting to those
+//     events at once is fine (the server waits for the grace period before
+//     it closes); tests that let cleanup disconnect the client should first
+//     wait for whatsmeow's "OnDisconnect() called" debug log line.
+//   - The QR channel closes its output from the event goroutine while a code
+//     emitter may still be sending; this only matters when the QR sequence
+//     ends by a disconnect, and the server's graceful close of the login
+//     socket orders it.
 //
 // # Not covered
 //
