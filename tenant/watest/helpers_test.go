@@ -2,7 +2,6 @@ package watest
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -165,19 +164,6 @@ func (w socketWatcher) Sub(module string) waLog.Logger {
 	return socketWatcher{Logger: w.Logger.Sub(module), rec: w.rec}
 }
 
-// linked returns a client that is paired with a fresh account and connected.
-func linked(t testing.TB, srv *Server) (*testClient, *Device) {
-	t.Helper()
-	tc := newTestClient(t, srv, nil)
-	d, err := srv.NewAccount().Link(ctxT(t, 30*time.Second), tc.cli)
-	if err != nil {
-		t.Fatalf("link: %v", err)
-	}
-	tc.rec.waitConnected(t, 1)
-	settleOnCleanup(t, d)
-	return tc, d
-}
-
 // settleOnCleanup makes the test's end wait until the client has answered
 // everything the server sent (or is offline), so that cleanup's Disconnect
 // does not tear down a socket whatsmeow is still writing to.
@@ -221,5 +207,3 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
-
-var _ = fmt.Sprint
