@@ -820,9 +820,6 @@ func (s *Server) login(c *conn) {
 		if err := c.send(p.node); err != nil {
 			return
 		}
-		s.mu.Lock()
-		p.attempts++
-		s.mu.Unlock()
 	}
 	_ = c.send(waBinary.Node{Tag: "ib", Content: []waBinary.Node{{Tag: "offline", Attrs: waBinary.Attrs{
 		"count": strconv.Itoa(len(pending)),
@@ -837,6 +834,8 @@ func (s *Server) connGone(c *conn) {
 	delete(s.conns, c)
 	if c.dev != nil && c.dev.conn == c {
 		c.dev.conn = nil
+		// Acks can only come on the socket that got the nodes.
+		clear(c.dev.unacked)
 	}
 	if c.reg != nil {
 		for _, ref := range c.reg.refs {

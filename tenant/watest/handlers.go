@@ -187,7 +187,7 @@ func (s *Server) handleOutgoingMessage(c *conn, n *waBinary.Node) {
 			if chat.User != dev.acct.jid.User && chat.User != dev.acct.lid.User {
 				attrs["recipient"] = chat
 			}
-			s.deliver(dev, &delivery{id: id, from: d.jid, node: waBinary.Node{
+			s.deliver(dev, &delivery{id: id, node: waBinary.Node{
 				Tag: "message", Attrs: attrs, Content: []waBinary.Node{t.enc},
 			}})
 		default:

@@ -58,10 +58,8 @@ func (p *peer) identity() *keys.KeyPair { return p.st.identity }
 
 // delivery is a message stanza queued for one device until it acknowledges it.
 type delivery struct {
-	id       string
-	from     types.JID
-	node     waBinary.Node
-	attempts int
+	id   string
+	node waBinary.Node
 }
 
 func newMessageID() string {
@@ -114,11 +112,7 @@ func (s *Server) deliver(d *Device, del *delivery) {
 	}
 	if err := c.send(del.node); err != nil {
 		s.log.Debug("watest: deliver", "device", d.jid, "err", err)
-		return
 	}
-	s.mu.Lock()
-	del.attempts++
-	s.mu.Unlock()
 }
 
 // sendToDevices encrypts plaintext for each device and queues it. attrs are
@@ -147,7 +141,7 @@ func (p *peer) sendToDevices(ctx context.Context, devices []*Device, id string, 
 			Attrs:   waBinary.Attrs{"v": "2", "type": encType},
 			Content: ct,
 		}}}
-		p.srv.deliver(d, &delivery{id: id, from: p.jid, node: node})
+		p.srv.deliver(d, &delivery{id: id, node: node})
 	}
 	return nil
 }
