@@ -1,7 +1,6 @@
 package templates
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 )
@@ -144,8 +143,7 @@ func isClockIntro(s string) bool {
 
 // whenParser scans tokens for days, dates and times.
 type whenParser struct {
-	toks []token
-	w    When
+	w When
 	// hour and minute of a clock time found, and how sure we are of
 	// morning/afternoon (the message may name a part of the day elsewhere).
 	hour, minute int
@@ -168,39 +166,46 @@ func extractWhen(toks []token) When {
 // extractWhenCount also reports whether two different days or two clock
 // times were mentioned.
 func extractWhenCount(toks []token) (When, bool) {
-	p := whenParser{toks: toks}
-	for i := 0; i < len(toks); i++ {
-		p.scan(i)
+	var p whenParser
+	t := tokList(toks)
+	for i := range t {
+		p.scan(t, i)
 	}
 	p.finish()
 	return p.w, p.days >= 2 || p.clocks >= 2
 }
 
-func (p *whenParser) text(i int) string {
-	if i < 0 || i >= len(p.toks) {
+// tokList gives bounds-checked access to tokens. The parser's state is kept
+// apart from the tokens so the token array can live on the caller's stack.
+type tokList []token
+
+func (t tokList) text(i int) string {
+	if i < 0 || i >= len(t) {
 		return ""
 	}
-	return p.toks[i].text
+	return t[i].text
 }
 
-func (p *whenParser) kind(i int) tokenKind {
-	if i < 0 || i >= len(p.toks) {
+func (t tokList) kind(i int) tokenKind {
+	if i < 0 || i >= len(t) {
 		return tkOther
 	}
-	return p.toks[i].kind
+	return t[i].kind
 }
+
+func (t tokList) glued(i int) bool { return i >= 0 && i < len(t) && t[i].glued }
 
 // number reads a small number at i: digits, or English/Swahili number
 // words ("kumi na mbili" = 12, "ishirini na tano" = 25). It returns the
 // value and how many tokens it used.
-func (p *whenParser) number(i int) (int, int) {
-	t := p.text(i)
-	switch p.kind(i) {
+func (t tokList) number(i int) (int, int) {
+	w := t.text(i)
+	switch t.kind(i) {
 	case tkNumber:
-		if len(t) > 4 {
+		if len(w) > 4 {
 			return 0, 0
 		}
-		n, err := strconv.Atoi(t)
+		n, err := strconv.Atoi(w)
 		if err != nil {
 			return 0, 0
 		}
@@ -209,15 +214,15 @@ func (p *whenParser) number(i int) (int, int) {
 	default:
 		return 0, 0
 	}
-	if n, ok := enNumbers[t]; ok {
+	if n, ok := enNumbers[w]; ok {
 		return n, 1
 	}
-	n, ok := swNumbers[t]
+	n, ok := swNumbers[w]
 	if !ok {
 		return 0, 0
 	}
-	if n%10 == 0 && p.text(i+1) == "na" {
-		if u, ok := swNumbers[p.text(i+2)]; ok && u < 10 {
+	if n%10 == 0 && t.text(i+1) == "na" {
+		if u, ok := swNumbers[t.text(i+2)]; ok && u < 10 {
 			return n + u, 3
 		}
 	}
@@ -227,63 +232,63 @@ func (p *whenParser) number(i int) (int, int) {
 // isAlternative reports whether the word before a day or time offers a
 // choice or a range ("Monday or Tuesday", "between 2 and 4"), which is not
 // a change from one to the other.
-func (p *whenParser) isAlternative(i int) bool {
-	switch p.text(i - 1) {
+func (t tokList) isAlternative(i int) bool {
+	switch t.text(i - 1) {
 	case "or", "au", "ama", "and", "na", "between", "kati":
 		return true
 	}
 	return false
 }
 
-func (p *whenParser) setDay(i int, d Day) {
-	if p.w.Day != d && !p.isAlternative(i) {
+func (p *whenParser) setDay(t tokList, i int, d Day) {
+	if p.w.Day != d && !t.isAlternative(i) {
 		p.days++
 	}
-	if p.w.Day == "" || isToWord(p.text(i-1)) || isToWord(p.text(i-2)) {
+	if p.w.Day == "" || isToWord(t.text(i-1)) || isToWord(t.text(i-2)) {
 		p.w.Day = d
 	}
 }
 
-func (p *whenParser) scan(i int) {
-	t := p.toks[i]
-	p.alt = p.isAlternative(i) || p.isAlternative(i-1) && p.text(i-1) == "saa"
-	switch t.kind {
+func (p *whenParser) scan(t tokList, i int) {
+	tok := t[i]
+	p.alt = t.isAlternative(i) || t.isAlternative(i-1) && t.text(i-1) == "saa"
+	switch tok.kind {
 	case tkClock, tkDec:
-		p.clockToken(i)
+		p.clockToken(t, i)
 		return
 	case tkDate:
-		p.dateToken(i)
+		p.dateToken(t, i)
 		return
 	case tkNumber:
-		p.numberToken(i)
+		p.numberToken(t, i)
 		return
 	case tkWord:
 	default:
 		return
 	}
-	s := t.text
+	s := tok.text
 	if d, ok := dayWords[s]; ok {
-		if s == "kesho" && p.text(i+1) == "kutwa" {
+		if s == "kesho" && t.text(i+1) == "kutwa" {
 			d = DayAfterTomorrow
 		}
-		p.setDay(i, d)
+		p.setDay(t, i, d)
 		if s == "tonight" || s == "tonite" {
 			p.part = Night
 		}
 		return
 	}
 	if d, ok := weekdayAbbrev[s]; ok {
-		switch p.text(i - 1) {
+		switch t.text(i - 1) {
 		case "on", "this", "next", "by", "until", "till", "coming":
-			p.setDay(i, d)
+			p.setDay(t, i, d)
 		}
 		return
 	}
 	switch s {
 	case "day":
 		// "the day after tomorrow"
-		if p.text(i+1) == "after" && p.text(i+2) == "tomorrow" {
-			p.setDay(i, DayAfterTomorrow)
+		if t.text(i+1) == "after" && t.text(i+2) == "tomorrow" {
+			p.setDay(t, i, DayAfterTomorrow)
 		}
 		return
 	case "after":
@@ -295,21 +300,21 @@ func (p *whenParser) scan(i int) {
 		p.setClock(0, 0, true)
 		return
 	case "saa":
-		p.swahiliClock(i)
+		p.swahiliClock(t, i)
 		return
 	case "tarehe":
-		if n, used := p.number(i + 1); used > 0 && n >= 1 && n <= 31 && p.kind(i+1) != tkDate {
+		if n, used := t.number(i + 1); used > 0 && n >= 1 && n <= 31 && t.kind(i+1) != tkDate {
 			p.w.DayOfMonth = n
-			p.monthAfter(i + 1 + used)
+			p.monthAfter(t, i+1+used)
 		}
 		return
 	case "half", "quarter":
-		p.englishFraction(i)
+		p.englishFraction(t, i)
 		return
 	}
 	if part, ok := partWords[s]; ok {
 		// "good morning" and "habari za asubuhi" are greetings, not times.
-		if prev := p.text(i - 1); prev == "good" || prev == "za" || prev == "habari" {
+		if prev := t.text(i - 1); prev == "good" || prev == "za" || prev == "habari" {
 			return
 		}
 		if p.part == "" {
@@ -318,27 +323,27 @@ func (p *whenParser) scan(i int) {
 		return
 	}
 	if m, ok := monthWords[s]; ok {
-		p.monthWord(i, m)
+		p.monthWord(t, i, m)
 	}
 }
 
 // monthWord handles "March 12", "12 March", "12th of March".
-func (p *whenParser) monthWord(i, m int) {
+func (p *whenParser) monthWord(t tokList, i, m int) {
 	// After: "March 12", "March 12th".
-	if n, _ := p.number(i + 1); p.kind(i+1) == tkNumber && n >= 1 && n <= 31 {
+	if n, _ := t.number(i + 1); t.kind(i+1) == tkNumber && n >= 1 && n <= 31 {
 		p.w.Month, p.w.DayOfMonth = m, n
 		return
 	}
 	// Before: "12 March", "12th March", "12th of March", "tarehe 12 Machi".
 	j := i - 1
-	if p.text(j) == "of" {
+	if t.text(j) == "of" {
 		j--
 	}
-	if isOrdinal(p.text(j)) && p.toks[j].glued {
+	if isOrdinal(t.text(j)) && t.glued(j) {
 		j--
 	}
-	if p.kind(j) == tkNumber {
-		if n, _ := p.number(j); n >= 1 && n <= 31 {
+	if t.kind(j) == tkNumber {
+		if n, _ := t.number(j); n >= 1 && n <= 31 {
 			p.w.Month, p.w.DayOfMonth = m, n
 		}
 	}
@@ -346,16 +351,16 @@ func (p *whenParser) monthWord(i, m int) {
 
 // monthAfter reads an optional month after a day of month: "Machi",
 // "mwezi wa tatu", "mwezi wa 3", "of March".
-func (p *whenParser) monthAfter(i int) {
-	if p.text(i) == "of" {
+func (p *whenParser) monthAfter(t tokList, i int) {
+	if t.text(i) == "of" {
 		i++
 	}
-	if m, ok := monthWords[p.text(i)]; ok && p.text(i) != "may" {
+	if m, ok := monthWords[t.text(i)]; ok && t.text(i) != "may" {
 		p.w.Month = m
 		return
 	}
-	if p.text(i) == "mwezi" && p.text(i+1) == "wa" {
-		if n, used := p.number(i + 2); used > 0 && n >= 1 && n <= 12 {
+	if t.text(i) == "mwezi" && t.text(i+1) == "wa" {
+		if n, used := t.number(i + 2); used > 0 && n >= 1 && n <= 12 {
 			p.w.Month = n
 		}
 	}
@@ -365,11 +370,11 @@ func isOrdinal(s string) bool { return s == "th" || s == "st" || s == "nd" || s 
 
 // numberToken handles a bare number: "10am", "3 pm", "at 4", "4 o'clock",
 // "the 12th".
-func (p *whenParser) numberToken(i int) {
-	n, _ := p.number(i)
-	next := p.text(i + 1)
+func (p *whenParser) numberToken(t tokList, i int) {
+	n, _ := t.number(i)
+	next := t.text(i + 1)
 	switch {
-	case next == "am" || next == "pm" || (next == "a" || next == "p") && p.text(i+2) == "m":
+	case next == "am" || next == "pm" || (next == "a" || next == "p") && t.text(i+2) == "m":
 		if n >= 1 && n <= 12 {
 			h := n % 12
 			if next[0] == 'p' {
@@ -377,17 +382,17 @@ func (p *whenParser) numberToken(i int) {
 			}
 			p.setClock(h, 0, true)
 		}
-	case next == "oclock" || next == "o" && p.text(i+2) == "clock":
+	case next == "oclock" || next == "o" && t.text(i+2) == "clock":
 		if n >= 1 && n <= 12 {
 			p.setClock(n, 0, false)
 		}
-	case isOrdinal(next) && p.toks[i+1].glued:
+	case isOrdinal(next) && t.glued(i+1):
 		if n >= 1 && n <= 31 && p.w.DayOfMonth == 0 {
 			// A month next to it is handled by monthWord.
 			p.w.DayOfMonth = n
-			p.monthAfter(i + 2)
+			p.monthAfter(t, i+2)
 		}
-	case isClockIntro(p.text(i-1)) && p.text(i-2) != "saa":
+	case isClockIntro(t.text(i-1)) && t.text(i-2) != "saa":
 		if n >= 1 && n <= 12 {
 			p.setClock(n, 0, false)
 		} else if n >= 13 && n <= 23 {
@@ -397,17 +402,17 @@ func (p *whenParser) numberToken(i int) {
 }
 
 // clockToken handles "10:30", "10.30 am", "15:00".
-func (p *whenParser) clockToken(i int) {
-	if p.text(i-1) == "saa" {
+func (p *whenParser) clockToken(t tokList, i int) {
+	if t.text(i-1) == "saa" {
 		return // read by swahiliClock
 	}
-	h, m, ok := parseClock(p.text(i))
+	h, m, ok := parseClock(t.text(i))
 	if !ok {
 		return
 	}
-	next := p.text(i + 1)
+	next := t.text(i + 1)
 	ampm := next == "am" || next == "pm"
-	if p.kind(i) == tkDec && !ampm && !isClockIntro(p.text(i-1)) {
+	if t.kind(i) == tkDec && !ampm && !isClockIntro(t.text(i-1)) {
 		return // "1.5" is more likely a quantity than a time
 	}
 	switch {
@@ -440,8 +445,8 @@ func parseClock(s string) (h, m int, ok bool) {
 
 // dateToken handles "12/3", "12/03/2026", "12-3-26". Dates are day first,
 // as written in East Africa, unless that cannot be ("3/25").
-func (p *whenParser) dateToken(i int) {
-	parts := strings.FieldsFunc(p.text(i), func(r rune) bool { return r == '/' || r == '-' })
+func (p *whenParser) dateToken(t tokList, i int) {
+	parts := strings.FieldsFunc(t.text(i), func(r rune) bool { return r == '/' || r == '-' })
 	if len(parts) < 2 || len(parts) > 3 {
 		return
 	}
@@ -476,21 +481,21 @@ func (p *whenParser) dateToken(i int) {
 }
 
 // englishFraction handles "half past 3", "quarter past 10", "quarter to 4".
-func (p *whenParser) englishFraction(i int) {
-	rel := p.text(i + 1)
+func (p *whenParser) englishFraction(t tokList, i int) {
+	rel := t.text(i + 1)
 	if rel != "past" && rel != "to" {
 		return
 	}
-	n, used := p.number(i + 2)
+	n, used := t.number(i + 2)
 	if used == 0 || n < 1 || n > 12 {
 		return
 	}
 	m := 30
-	if p.text(i) == "quarter" {
+	if t.text(i) == "quarter" {
 		m = 15
 	}
 	if rel == "to" {
-		if p.text(i) == "half" {
+		if t.text(i) == "half" {
 			return
 		}
 		n, m = n-1, 45
@@ -499,7 +504,7 @@ func (p *whenParser) englishFraction(i int) {
 		}
 	}
 	fixed := false
-	if next := p.text(i + 2 + used); next == "am" || next == "pm" {
+	if next := t.text(i + 2 + used); next == "am" || next == "pm" {
 		fixed = true
 		n %= 12
 		if next == "pm" {
@@ -513,9 +518,9 @@ func (p *whenParser) englishFraction(i int) {
 // count from 6 in the morning and 6 in the evening, so "saa moja" is 7
 // o'clock and "saa nne asubuhi" is 10:00. "saa 4" is read the same way; a
 // 24-hour time ("saa 14:00") or am/pm ("saa 10am") is taken as written.
-func (p *whenParser) swahiliClock(i int) {
+func (p *whenParser) swahiliClock(t tokList, i int) {
 	if p.hasClock {
-		if n, used := p.number(i + 1); used > 0 && n > 0 && !p.alt {
+		if n, used := t.number(i + 1); used > 0 && n > 0 && !p.alt {
 			p.clocks++
 		}
 		return // the first time mentioned wins
@@ -523,16 +528,16 @@ func (p *whenParser) swahiliClock(i int) {
 	j := i + 1
 	hour, minute := 0, 0
 	var fixed bool
-	switch p.kind(j) {
+	switch t.kind(j) {
 	case tkClock, tkDec:
-		h, m, ok := parseClock(p.text(j))
+		h, m, ok := parseClock(t.text(j))
 		if !ok {
 			return
 		}
 		hour, minute = h, m
 		j++
 	default:
-		n, used := p.number(j)
+		n, used := t.number(j)
 		if used == 0 {
 			return
 		}
@@ -541,14 +546,14 @@ func (p *whenParser) swahiliClock(i int) {
 	}
 	// "saa moja baadaye" (an hour later), "kwa saa mbili" (for two hours):
 	// a duration, not a time of day.
-	switch p.text(j) {
+	switch t.text(j) {
 	case "baadaye", "zijazo", "zilizopita", "zaidi", "nzima":
 		return
 	}
-	if p.text(i-1) == "kwa" || p.text(i-1) == "baada" {
+	if t.text(i-1) == "kwa" || t.text(i-1) == "baada" {
 		return
 	}
-	if next := p.text(j); next == "am" || next == "pm" {
+	if next := t.text(j); next == "am" || next == "pm" {
 		if hour < 1 || hour > 12 {
 			return
 		}
@@ -567,26 +572,26 @@ func (p *whenParser) swahiliClock(i int) {
 	}
 	// Minutes: "na nusu" (+30), "na robo" (+15), "kasorobo"/"kasoro robo"
 	// (−15), "na dakika kumi" (+10), "kasoro dakika tano" (−5).
-	switch p.text(j) {
+	switch t.text(j) {
 	case "na":
-		switch p.text(j + 1) {
+		switch t.text(j + 1) {
 		case "nusu":
 			minute = 30
 		case "robo":
 			minute = 15
 		case "dakika":
-			if n, used := p.number(j + 2); used > 0 && n < 60 {
+			if n, used := t.number(j + 2); used > 0 && n < 60 {
 				minute = n
 			}
 		}
 	case "kasorobo":
 		minute = -15
 	case "kasoro":
-		switch p.text(j + 1) {
+		switch t.text(j + 1) {
 		case "robo":
 			minute = -15
 		case "dakika":
-			if n, used := p.number(j + 2); used > 0 && n < 60 {
+			if n, used := t.number(j + 2); used > 0 && n < 60 {
 				minute = -n
 			}
 		}
@@ -631,7 +636,13 @@ func (p *whenParser) finish() {
 	if m < 0 { // "kasorobo": a quarter before the hour
 		h, m = (h+23)%24, 60+m
 	}
-	p.w.Time = fmt.Sprintf("%02d:%02d", h, m)
+	p.w.Time = clockString(h, m)
+}
+
+// clockString formats a 24-hour time as "HH:MM".
+func clockString(h, m int) string {
+	b := [5]byte{byte('0' + h/10), byte('0' + h%10), ':', byte('0' + m/10), byte('0' + m%10)}
+	return string(b[:])
 }
 
 // englishTo24 settles an hour given without am/pm: by the part of the day
