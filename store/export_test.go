@@ -19,8 +19,9 @@ func SetCommitHook(s *Store, fn func(stage string) error) {
 	s.w.hook.Store(&fn)
 }
 
-// WriterStats returns how many batches the writer committed and how many
+// WriterCounts returns how many batches the writer committed and how many
 // attempts it retried. Tests only.
-func WriterStats(s *Store) (batches, retries int64) {
-	return s.w.batches.Load(), s.w.retries.Load()
+func WriterCounts(s *Store) (batches, retries int64) {
+	st := s.WriterStats()
+	return st.Batches, st.Retries
 }

@@ -94,6 +94,21 @@ func (s *Store) Commit(ctx context.Context, ops ...Op) error {
 	return r.wait(ctx)
 }
 
+// WriterStats describes the log writer, for metrics.
+type WriterStats struct {
+	Batches   int64 // transactions committed
+	Retries   int64 // failed attempts that were retried
+	QueuedOps int   // ops waiting for a writer right now
+}
+
+// WriterStats returns the log writer's counters.
+func (s *Store) WriterStats() WriterStats {
+	s.w.mu.Lock()
+	queued := s.w.queued
+	s.w.mu.Unlock()
+	return WriterStats{Batches: s.w.batches.Load(), Retries: s.w.retries.Load(), QueuedOps: queued}
+}
+
 func (m *MessageLog) fillDefaults(now time.Time) {
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = now

@@ -105,7 +105,7 @@ func TestCommitConcurrentCallers(t *testing.T) {
 				t.Fatalf("%d inbound unanswered", len(u))
 			}
 		}
-		batches, _ := store.WriterStats(s)
+		batches, _ := store.WriterCounts(s)
 		t.Logf("%d commits in %d batches", 3*callers*each, batches)
 	})
 }
@@ -119,13 +119,13 @@ func TestCommitAtomic(t *testing.T) {
 		s := open(t, cfg, func(c *store.Config) { c.MaxBatch = 2 })
 		a := newTenant(t, s, "A", "")
 
-		before, _ := store.WriterStats(s)
+		before, _ := store.WriterCounts(s)
 		ops := make([]store.Op, 10)
 		for i := range ops {
 			ops[i] = store.Op{Insert: in(a.ID, "c", fmt.Sprint("big-", i), "x")}
 		}
 		commit(t, s, ops...)
-		if after, _ := store.WriterStats(s); after-before != 1 {
+		if after, _ := store.WriterCounts(s); after-before != 1 {
 			t.Fatalf("10 ops over MaxBatch 2 took %d batches, want 1", after-before)
 		}
 
@@ -380,7 +380,7 @@ func TestCommitRetriesTransientFailures(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if _, retries := store.WriterStats(s); retries < 4 {
+		if _, retries := store.WriterCounts(s); retries < 4 {
 			t.Fatalf("%d retries, want at least 4", retries)
 		}
 		checkLogs(t, s, 2*callers*5)
@@ -418,7 +418,7 @@ func TestCommitLostAcknowledgement(t *testing.T) {
 		if rows[0].ID == 0 || rows[1].ID == 0 || rows[2].ID == 0 || rows[3].ID != 0 {
 			t.Fatalf("ids %d %d %d %d", rows[0].ID, rows[1].ID, rows[2].ID, rows[3].ID)
 		}
-		if _, retries := store.WriterStats(s); retries != 1 {
+		if _, retries := store.WriterCounts(s); retries != 1 {
 			t.Fatalf("%d retries, want 1", retries)
 		}
 		checkLogs(t, s, 4)
@@ -482,7 +482,7 @@ func TestCommitSurvivesTerminatedConnections(t *testing.T) {
 	wg.Wait()
 	close(stop)
 	killer.Wait()
-	_, retries := store.WriterStats(s)
+	_, retries := store.WriterCounts(s)
 	t.Logf("%d messages, %d kill rounds, %d writer retries", done.Load(), kills.Load(), retries)
 	if kills.Load() == 0 || retries == 0 {
 		t.Fatalf("the test killed nothing (kills %d, retries %d)", kills.Load(), retries)
