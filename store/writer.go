@@ -269,6 +269,9 @@ func (w *writer) enqueue(ctx context.Context, r *request) error {
 			w.mu.Unlock()
 			return ErrClosed
 		}
+		if w.queued > 0 && w.queued+r.n > w.queueSize {
+			w.pruneLocked()
+		}
 		if w.queued == 0 || w.queued+r.n <= w.queueSize {
 			w.queue = append(w.queue, r)
 			w.queued += r.n
@@ -286,6 +289,25 @@ func (w *writer) enqueue(ctx context.Context, r *request) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+	}
+}
+
+// pruneLocked drops queued requests whose callers have given up, which
+// during a database outage is most of them: their callers (and those
+// callers' retries) would otherwise wait for room behind requests nobody
+// wants any more. w.mu must be held.
+func (w *writer) pruneLocked() {
+	n := len(w.queue)
+	w.queue = slices.DeleteFunc(w.queue, func(r *request) bool {
+		if r.abandoned() {
+			w.queued -= r.n
+			return true
+		}
+		return false
+	})
+	if len(w.queue) < n {
+		close(w.space)
+		w.space = make(chan struct{})
 	}
 }
 

@@ -354,6 +354,49 @@ func TestCommitBackPressure(t *testing.T) {
 	})
 }
 
+// Calls whose callers gave up do not hold on to queue space: during an
+// outage their retries must be able to get in.
+func TestCommitQueueDropsAbandoned(t *testing.T) {
+	storetest.EachConfig(t, func(t *testing.T, cfg store.Config) {
+		ctx := ctxT(t)
+		s := open(t, cfg, func(c *store.Config) { c.QueueSize, c.MaxBatch, c.Writers = 2, 1, 1 })
+		a := newTenant(t, s, "A", "")
+		release, held := holdWriter(t, s)
+		holderErr := make(chan error, 1)
+		go func() { holderErr <- s.Commit(ctx, store.Op{Insert: in(a.ID, "c", "holder", "")}) }()
+		waitFor(t, held)
+
+		// Two callers fill the queue and give up.
+		short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel()
+		var wg sync.WaitGroup
+		for i := range 2 {
+			wg.Go(func() {
+				if err := s.Commit(short, store.Op{Insert: in(a.ID, "c", fmt.Sprint("gave-up-", i), "")}); !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("held-up Commit: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		// Their retry gets in at once although the writer is still stuck.
+		retryErr := make(chan error, 1)
+		retry := in(a.ID, "c", "gave-up-0", "")
+		go func() { retryErr <- s.Commit(ctx, store.Op{Insert: retry}) }()
+		waitFor(t, func() bool { return s.WriterStats().QueuedOps == 1 })
+		release()
+		if err := <-holderErr; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-retryErr; err != nil {
+			t.Fatal(err)
+		}
+		if retry.ID == 0 {
+			t.Fatal("the retry was taken for a duplicate of an abandoned call")
+		}
+		checkLogs(t, s, 2)
+	})
+}
+
 // The database failing for a while loses nothing and duplicates nothing.
 func TestCommitRetriesTransientFailures(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
