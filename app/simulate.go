@@ -11,6 +11,7 @@ import (
 	"os"
 	goruntime "runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,7 +28,7 @@ import (
 type simulateFlags struct {
 	tenants, chats, messages, rateLimit int
 	duplicates, rate                    float64
-	database, dataDir, journal          string
+	database, dataDir, journal, cpuProf string
 	seed                                uint64
 	timeout                             time.Duration
 }
@@ -82,6 +83,7 @@ func runSimulate(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&f.journal, "journal", "", "append every acknowledgement and send to this file (for crash tests)")
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed: the same seed injects the same messages")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "give up after this long")
+	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err}
 	}
@@ -118,6 +120,17 @@ func runSimulate(ctx context.Context, args []string, env Env) error {
 			f.dataDir = dir
 		}
 		cfg.DataDir = f.dataDir
+	}
+	if f.cpuProf != "" {
+		pf, err := os.Create(f.cpuProf)
+		if err != nil {
+			return usagef("--cpuprofile: %v", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fmt.Errorf("simulate: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
