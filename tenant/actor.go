@@ -372,6 +372,9 @@ func (a *actor) Inbound(in Inbound) (ok bool) {
 		return false
 	}
 	a.sup.metrics.messagesIn.Add(1)
+	if row.ID != 0 {
+		a.publishMessage(*row)
+	}
 	recovered := false
 	if row.ID == 0 {
 		// Already stored by an earlier delivery. If no run answered it yet,
@@ -421,6 +424,7 @@ func (a *actor) inboundFromMe(ctx context.Context, in Inbound) bool {
 	if row.ID == 0 {
 		return true // our own reply echoed back, or a repeat
 	}
+	a.publishMessage(*row)
 	until := time.Now().Add(a.sup.opts.HandoffPause)
 	a.notify(func() {
 		a.handoff[in.Chat] = until
@@ -467,6 +471,11 @@ func (a *actor) drainLanes() {
 		a.log.Warn("lanes did not drain in time; unfinished replies resume after restart")
 	}
 	a.laneCancel()
+}
+
+// publishMessage tells live subscribers about a logged or updated row.
+func (a *actor) publishMessage(m store.MessageLog) {
+	a.sup.broker.publish(Change{TenantID: a.id, Kind: ChangeMessage, Message: m})
 }
 
 // ownNumber is the tenant's linked phone number, if known.

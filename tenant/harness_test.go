@@ -201,8 +201,13 @@ func storeForTest(t *testing.T) *store.Store { return storetest.SQLite(t) }
 func (h *harness) add(template string, linked bool, rate *int) string {
 	h.t.Helper()
 	id := addTenant(h.t, h.st, template, linked, rate)
+	h.start(id)
+	return id
+}
+
+func (h *harness) start(id string) {
+	h.t.Helper()
 	if err := h.sup.Start(context.Background(), id); err != nil {
 		h.t.Fatalf("start: %v", err)
 	}
-	return id
 }

@@ -130,7 +130,11 @@ func (a *actor) process(j job) {
 		err := st.Commit(ctx, store.Op{Update: &store.StatusUpdate{TenantID: a.id, ID: j.in.ID, Status: store.StatusSkipped}})
 		if err != nil {
 			a.log.Warn("mark message skipped", "err", err)
+			return
 		}
+		in := j.in
+		in.Status = store.StatusSkipped
+		a.publishMessage(in)
 		return
 	}
 	if j.check {
@@ -168,11 +172,12 @@ func (a *actor) process(j job) {
 		a.log.Warn("store reply; it will be answered after restart", "err", err, "chat", j.in.Chat)
 		return
 	}
-	if out.Status == store.StatusSuppressed {
-		a.sup.metrics.suppressed.Add(1)
+	if out.ID == 0 {
 		return
 	}
-	if out.ID == 0 {
+	a.publishMessage(*out)
+	if out.Status == store.StatusSuppressed {
+		a.sup.metrics.suppressed.Add(1)
 		return
 	}
 	a.deliver(ctx, out)
@@ -197,7 +202,11 @@ func (a *actor) deliver(ctx context.Context, out *store.MessageLog) {
 	}
 	if cerr := a.sup.opts.Store.Commit(ctx, store.Op{Update: upd}); cerr != nil {
 		a.log.Warn("record reply outcome", "err", cerr, "wa_message_id", out.WAMessageID)
+		return
 	}
+	done := *out
+	done.Status, done.Error = upd.Status, upd.Error
+	a.publishMessage(done)
 }
 
 func (a *actor) sendWhenConnected(ctx context.Context, out *store.MessageLog) error {

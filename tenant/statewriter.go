@@ -14,8 +14,9 @@ import (
 // RUNNING and CONNECTED collapse into one row per tenant per flush. Only the
 // newest state of a tenant is kept.
 type stateWriter struct {
-	st  *store.Store
-	log *slog.Logger
+	st     *store.Store
+	log    *slog.Logger
+	broker *broker // told of every state change as it is queued
 
 	flushMu sync.Mutex // one flush at a time, so an older snapshot never lands after a newer one
 
@@ -24,10 +25,11 @@ type stateWriter struct {
 	sessions map[string]store.WhatsAppSession
 }
 
-func newStateWriter(st *store.Store, log *slog.Logger) *stateWriter {
+func newStateWriter(st *store.Store, log *slog.Logger, b *broker) *stateWriter {
 	return &stateWriter{
 		st:       st,
 		log:      log,
+		broker:   b,
 		workers:  make(map[string]store.Worker),
 		sessions: make(map[string]store.WhatsAppSession),
 	}
@@ -37,12 +39,14 @@ func (w *stateWriter) saveWorker(x store.Worker) {
 	w.mu.Lock()
 	w.workers[x.TenantID] = x
 	w.mu.Unlock()
+	w.broker.publish(Change{TenantID: x.TenantID, Kind: ChangeWorker, Worker: x})
 }
 
 func (w *stateWriter) saveSession(x store.WhatsAppSession) {
 	w.mu.Lock()
 	w.sessions[x.TenantID] = x
 	w.mu.Unlock()
+	w.broker.publish(Change{TenantID: x.TenantID, Kind: ChangeSession, Session: x})
 }
 
 // saveSessionNow writes the session before returning, for changes that must

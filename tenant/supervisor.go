@@ -79,6 +79,7 @@ type Supervisor struct {
 	log     *slog.Logger
 	states  *stateWriter
 	metrics *counters
+	broker  *broker
 
 	root   context.Context
 	cancel context.CancelFunc
@@ -98,11 +99,12 @@ func NewSupervisor(opts Options) (*Supervisor, error) {
 		opts:    opts,
 		log:     opts.Logger,
 		metrics: &counters{},
+		broker:  newBroker(),
 		root:    root,
 		cancel:  cancel,
 		entries: make(map[string]*entry),
 	}
-	s.states = newStateWriter(opts.Store, opts.Logger)
+	s.states = newStateWriter(opts.Store, opts.Logger, s.broker)
 	return s, nil
 }
 
