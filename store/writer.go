@@ -208,6 +208,17 @@ func (r *request) finish(err error) {
 
 func (r *request) abandoned() bool { return r.state.Load() == reqAbandoned }
 
+// tenant names the tenant of the request's first op, for log lines.
+func (r *request) tenant() string {
+	if len(r.ins) > 0 {
+		return r.ins[0].TenantID
+	}
+	if len(r.upd) > 0 {
+		return r.upd[0].TenantID
+	}
+	return ""
+}
+
 // writer is the group-commit log writer: goroutines that drain the queue
 // into batches and commit each batch in one transaction. SQLite has one
 // (it allows one writer anyway); PostgreSQL has Config.Writers (default
@@ -437,7 +448,7 @@ func (w *writer) commit(reqs []*request) {
 		}
 		if isPermanent(err) && !ambiguous {
 			if len(reqs) == 1 {
-				w.log.Error("store: log write rejected", "err", err)
+				w.log.Error("store: log write rejected", "tenant_id", reqs[0].tenant(), "ops", reqs[0].n, "err", err)
 				reqs[0].finish(fmt.Errorf("store: commit: %w", err))
 				return
 			}
