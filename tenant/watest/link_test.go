@@ -56,11 +56,11 @@ func TestQRCodesFollowServerLifetimes(t *testing.T) {
 			want = first
 		}
 		gap := arrivals[i] - arrivals[i-1]
-		if gap < want-50*time.Millisecond || gap > want+time.Second {
+		if gap < want-50*time.Millisecond || gap > want+2*time.Second {
 			t.Errorf("code %d arrived %v after the previous one, want about %v", i+1, gap, want)
 		}
 	}
-	if want := first + 5*rest; total < want || total > want+3*time.Second {
+	if want := first + 5*rest; total < want || total > want+5*time.Second {
 		t.Errorf("channel ended after %v, want about %v", total, want)
 	}
 	if tc.cli.IsConnected() {
