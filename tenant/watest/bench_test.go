@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,6 +46,10 @@ type benchClient struct {
 // the server adds one goroutine and its socket buffers per connection.
 func BenchmarkConnect1000(b *testing.B) {
 	n := benchClients(b)
+	profile := os.Getenv("WATEST_HEAP_PROFILE") // write a heap profile while connected
+	if profile != "" {
+		runtime.MemProfileRate = 4096
+	}
 	// Linking is setup, not what is measured: skip the 812-key first upload.
 	srv := Start(b, WithInitialPreKeyCount(50))
 	container := NewContainer(b)
@@ -98,6 +103,9 @@ func BenchmarkConnect1000(b *testing.B) {
 		time.Sleep(time.Second) // let post-login work settle into idle
 		heapConnected, rssConnected := memNow()
 		gConnected := runtime.NumGoroutine()
+		if profile != "" {
+			writeHeapProfile(b, profile)
+		}
 		perHeapConn := float64(heapConnected-heapDisconnected) / float64(n)
 		perHeapTotal := float64(heapConnected-heapEmpty) / float64(n)
 		perRSS := float64(int64(rssConnected)-int64(rssEmpty)) / float64(n)
@@ -115,6 +123,17 @@ func BenchmarkConnect1000(b *testing.B) {
 		}
 		waitOffline(b, srv)
 		b.StartTimer()
+	}
+}
+
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
 	}
 }
 
