@@ -165,6 +165,100 @@ func migrations() []migration {
 				`CREATE INDEX message_logs_open_idx ON message_logs (tenant_id, status, created_at) WHERE status IN ('pending', 'received')`,
 			},
 		},
+		{
+			// Dashboard accounts, their sign-in sessions (only a hash of
+			// each cookie secret is stored) and the audit log; plus the
+			// indexes the dashboard's tenant list and message counts use:
+			// worker/session state filters, and (tenant_id, direction, id)
+			// for per-tenant counts by direction over an id (time) range
+			// and for the log page's direction filter.
+			version: 3,
+			name:    "users_sessions_audit",
+			postgres: []string{
+				`CREATE TABLE users (
+					id            TEXT PRIMARY KEY,
+					email         TEXT NOT NULL,
+					password_hash TEXT NOT NULL,
+					role          TEXT NOT NULL,
+					tenant_id     TEXT REFERENCES tenants (id) ON DELETE CASCADE,
+					created_at    TIMESTAMPTZ NOT NULL,
+					updated_at    TIMESTAMPTZ NOT NULL,
+					last_login_at TIMESTAMPTZ
+				)`,
+				`CREATE UNIQUE INDEX users_email_key ON users (email)`,
+				`CREATE INDEX users_role_idx ON users (role)`,
+				`CREATE INDEX users_tenant_id_idx ON users (tenant_id) WHERE tenant_id IS NOT NULL`,
+				`CREATE TABLE auth_sessions (
+					id_hash      TEXT PRIMARY KEY,
+					user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+					created_at   TIMESTAMPTZ NOT NULL,
+					last_seen_at TIMESTAMPTZ NOT NULL,
+					expires_at   TIMESTAMPTZ NOT NULL,
+					ip           TEXT NOT NULL DEFAULT '',
+					user_agent   TEXT NOT NULL DEFAULT ''
+				)`,
+				`CREATE INDEX auth_sessions_user_id_idx ON auth_sessions (user_id)`,
+				`CREATE INDEX auth_sessions_expires_at_idx ON auth_sessions (expires_at)`,
+				`CREATE TABLE audit_log (
+					id          BIGSERIAL PRIMARY KEY,
+					at          TIMESTAMPTZ NOT NULL,
+					actor_id    TEXT NOT NULL DEFAULT '',
+					actor_email TEXT NOT NULL DEFAULT '',
+					action      TEXT NOT NULL,
+					tenant_id   TEXT NOT NULL DEFAULT '',
+					tenant_name TEXT NOT NULL DEFAULT '',
+					detail      TEXT NOT NULL DEFAULT '',
+					ip          TEXT NOT NULL DEFAULT ''
+				)`,
+				`CREATE INDEX audit_log_tenant_id_idx ON audit_log (tenant_id, id)`,
+				`CREATE INDEX audit_log_actor_id_idx ON audit_log (actor_id, id)`,
+				`CREATE INDEX workers_status_idx ON workers (status)`,
+				`CREATE INDEX whatsapp_sessions_state_idx ON whatsapp_sessions (state)`,
+				`CREATE INDEX message_logs_tenant_direction_idx ON message_logs (tenant_id, direction, id)`,
+			},
+			sqlite: []string{
+				`CREATE TABLE users (
+					id            TEXT PRIMARY KEY NOT NULL,
+					email         TEXT NOT NULL,
+					password_hash TEXT NOT NULL,
+					role          TEXT NOT NULL,
+					tenant_id     TEXT REFERENCES tenants (id) ON DELETE CASCADE,
+					created_at    DATETIME NOT NULL,
+					updated_at    DATETIME NOT NULL,
+					last_login_at DATETIME
+				)`,
+				`CREATE UNIQUE INDEX users_email_key ON users (email)`,
+				`CREATE INDEX users_role_idx ON users (role)`,
+				`CREATE INDEX users_tenant_id_idx ON users (tenant_id) WHERE tenant_id IS NOT NULL`,
+				`CREATE TABLE auth_sessions (
+					id_hash      TEXT PRIMARY KEY NOT NULL,
+					user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+					created_at   DATETIME NOT NULL,
+					last_seen_at DATETIME NOT NULL,
+					expires_at   DATETIME NOT NULL,
+					ip           TEXT NOT NULL DEFAULT '',
+					user_agent   TEXT NOT NULL DEFAULT ''
+				)`,
+				`CREATE INDEX auth_sessions_user_id_idx ON auth_sessions (user_id)`,
+				`CREATE INDEX auth_sessions_expires_at_idx ON auth_sessions (expires_at)`,
+				`CREATE TABLE audit_log (
+					id          INTEGER PRIMARY KEY AUTOINCREMENT,
+					at          DATETIME NOT NULL,
+					actor_id    TEXT NOT NULL DEFAULT '',
+					actor_email TEXT NOT NULL DEFAULT '',
+					action      TEXT NOT NULL,
+					tenant_id   TEXT NOT NULL DEFAULT '',
+					tenant_name TEXT NOT NULL DEFAULT '',
+					detail      TEXT NOT NULL DEFAULT '',
+					ip          TEXT NOT NULL DEFAULT ''
+				)`,
+				`CREATE INDEX audit_log_tenant_id_idx ON audit_log (tenant_id, id)`,
+				`CREATE INDEX audit_log_actor_id_idx ON audit_log (actor_id, id)`,
+				`CREATE INDEX workers_status_idx ON workers (status)`,
+				`CREATE INDEX whatsapp_sessions_state_idx ON whatsapp_sessions (state)`,
+				`CREATE INDEX message_logs_tenant_direction_idx ON message_logs (tenant_id, direction, id)`,
+			},
+		},
 	}
 }
 
