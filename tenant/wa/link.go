@@ -517,11 +517,31 @@ func (l *Link) Close() error {
 	l.events = nil
 	cli := l.cli
 	l.mu.Unlock()
-	l.cancel() // stops whatsmeow's reconnect loops and a dial in progress
-	cli.Disconnect()
+	// Disconnect first: cancelling the client's context while its socket
+	// is open makes whatsmeow's read loop race with the close (-race sees
+	// it). Only a dial that is stuck holding the socket lock is cut short
+	// by cancelling the context.
+	done := make(chan struct{})
+	go func() {
+		cli.Disconnect()
+		close(done)
+	}()
+	t := time.NewTimer(closeGrace)
+	select {
+	case <-done:
+		t.Stop()
+	case <-t.C:
+		l.cancel()
+		<-done
+	}
+	l.cancel() // ends whatsmeow's background work for this link
 	l.m.unregister(l)
 	return nil
 }
+
+// closeGrace is how long Close waits for a disconnect before it cuts a dial
+// in progress short.
+const closeGrace = 2 * time.Second
 
 // restart drops the connection and logs in again (the watchdog's remedy).
 func (l *Link) restartLocked(reason string) {
