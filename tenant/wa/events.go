@@ -50,6 +50,13 @@ func (l *Link) handle(cli *whatsmeow.Client, evt any) (ok bool) {
 			l.endPairingLocked("pairing failed: " + e.Error.Error())
 		}
 		l.mu.Unlock()
+	case *events.ManualLoginReconnect:
+		l.mu.Lock()
+		l.relogin = true
+		if !l.jid.IsEmpty() && l.state == stLoggingIn {
+			l.relogLocked()
+		}
+		l.mu.Unlock()
 	case *events.Connected:
 		l.onConnected(cli)
 	case *events.Disconnected:
@@ -104,9 +111,12 @@ func (l *Link) onPairSuccess(e *events.PairSuccess) {
 	l.setStateLocked(stLoggingIn)
 	l.log.Info("whatsapp device paired", "jid", e.ID, "platform", e.Platform, "business_name", e.BusinessName)
 	l.emitLocked(tenant.Event{Kind: tenant.EventPaired, JID: e.ID.String()})
-	// WhatsApp ends the stream now and the client logs in as the new
-	// device. The linking slot is kept until that first login is done, or
-	// for at most firstLoginTimeout.
+	if l.relogin {
+		l.relogLocked()
+	}
+	// WhatsApp ends the stream now (events.ManualLoginReconnect) and the
+	// link logs in as the new device. The linking slot is kept until that
+	// first login is done, or for at most firstLoginTimeout.
 	attempt := l.attempt
 	l.timer = time.AfterFunc(firstLoginTimeout, func() {
 		l.mu.Lock()

@@ -210,3 +210,32 @@ func TestHandoff(t *testing.T) {
 	e.converse(id, acct.Customer("+255 711 000 006"), "Habari")
 	e.unaffected(other, otherAcct)
 }
+
+// Customers who write several messages in a row while the bot is
+// answering: every reply can be read. (Decrypting a message while a reply
+// to the same customer is being encrypted must not undo the reply's
+// ratchet step; see Link.sessionMu.)
+func TestBurstFromOneCustomer(t *testing.T) {
+	t.Parallel()
+	e, id, acct, dev, _, _ := pair(t, nil)
+	texts := []string{"Habari", "Nataka kuweka miadi", "Kesho saa nne asubuhi", "Bei gani?"}
+	custs := []*watest.Customer{acct.Customer("+255 711 000 007"), acct.Customer("+255 711 000 008"), acct.Customer("+255 711 000 009")}
+	for round := 0; round < 2; round++ {
+		for _, text := range texts {
+			for _, c := range custs {
+				c.Send(text)
+			}
+		}
+		for _, c := range custs {
+			if _, err := c.WaitReceived(ctxFor(t, 30*time.Second), (round+1)*len(texts)); err != nil {
+				t.Fatalf("%v (server errors: %v)", err, e.srv.Errors())
+			}
+		}
+	}
+	want := 2 * len(texts) * len(custs)
+	waitFor(t, "replies logged", 10*time.Second, func() bool { return e.count(id, sentReply) == want })
+	if errs := e.srv.Errors(); len(errs) != 0 {
+		t.Fatalf("server errors: %v", errs)
+	}
+	e.waitOnline(dev)
+}

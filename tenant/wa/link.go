@@ -83,6 +83,15 @@ type Link struct {
 	activity   atomic.Int64 // unix nanos of the last frame or event received
 	kaFailures atomic.Int32 // consecutive keepalive failures
 
+	// sessionMu keeps a reply's encryption and a message's decryption for
+	// the same client apart. whatsmeow loads a Signal session, works on it
+	// and stores it back without a lock of its own, so a decryption that
+	// overlaps a send can undo the send's ratchet step (the customer then
+	// sees the same counter twice and cannot read the reply). Send holds it
+	// around SendMessage; the device's decryption transaction takes it too
+	// (see lockedBuffer).
+	sessionMu sync.Mutex
+
 	mu        sync.Mutex
 	cli       *whatsmeow.Client
 	jid       types.JID // the paired device; empty while unpaired
@@ -96,6 +105,7 @@ type Link struct {
 	qr        string
 	qrExpires time.Time
 	pairCode  string
+	relogin   bool        // WhatsApp asked the freshly paired client to log in again
 	timer     *time.Timer // QR rotation, pairing-code or first-login deadline
 	banUntil  time.Time
 	banTimer  *time.Timer
@@ -113,9 +123,21 @@ func newLink(m *Manager, tenantID string, h tenant.Handler, log *slog.Logger) *L
 }
 
 // setClient builds a whatsmeow client for dev. l.mu must be held (or l not
-// yet shared).
+// yet shared). A paired device (one loaded from the container) gets its
+// decryption transactions serialized with this link's sends; an unpaired
+// one has no sessions yet, and after pairing the link builds a new client
+// from the stored device (see relogLocked).
 func (l *Link) setClient(dev *wastore.Device) {
+	if dev.EventBuffer != nil {
+		if _, done := dev.EventBuffer.(lockedBuffer); !done {
+			dev.EventBuffer = lockedBuffer{EventBuffer: dev.EventBuffer, mu: &l.sessionMu}
+		}
+	}
 	cli := whatsmeow.NewClient(dev, newWALogger(l.log, "Client", l.touch))
+	// After pairing, WhatsApp ends the stream (515) and the client must log
+	// in again as the new device: the link does that itself, with a client
+	// built from the stored device.
+	cli.DisableLoginAutoReconnect = true
 	// Durable inbound: the delivery receipt goes out only after the
 	// handler returned true, and a message whose handler failed is kept
 	// decrypted for its redelivery.
@@ -415,7 +437,10 @@ func (l *Link) Send(ctx context.Context, chat, id, text string) error {
 		}
 	}
 	msg := &waE2E.Message{Conversation: proto.String(text)}
-	if _, err := cli.SendMessage(ctx, to, msg, whatsmeow.SendRequestExtra{ID: id}); err != nil {
+	l.sessionMu.Lock()
+	_, err = cli.SendMessage(ctx, to, msg, whatsmeow.SendRequestExtra{ID: id})
+	l.sessionMu.Unlock()
+	if err != nil {
 		if notConnected(err) {
 			return fmt.Errorf("wa: send: %w: %w", tenant.ErrNotConnected, err)
 		}
@@ -636,4 +661,44 @@ func (l *Link) messageForRetry(requester, to types.JID, id types.MessageID) *waE
 		return nil
 	}
 	return &waE2E.Message{Conversation: proto.String(row.MessageText)}
+}
+
+// lockedBuffer is a device's decrypted-event buffer whose decryption
+// transactions hold the link's session lock (see Link.sessionMu).
+type lockedBuffer struct {
+	wastore.EventBuffer
+	mu *sync.Mutex
+}
+
+func (b lockedBuffer) DoDecryptionTxn(ctx context.Context, fn func(context.Context) error) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.EventBuffer.DoDecryptionTxn(ctx, fn)
+}
+
+// relogLocked logs the freshly paired device in: the pairing client is
+// dropped and a new client is built from the device as stored, exactly as
+// after a restart.
+func (l *Link) relogLocked() {
+	l.relogin = false
+	old, jid := l.cli, l.jid
+	go func() {
+		old.Disconnect()
+		ctx, cancel := context.WithTimeout(l.ctx, 30*time.Second)
+		dev, err := l.m.container.GetDevice(ctx, jid)
+		cancel()
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.closed || l.cli != old || l.jid != jid {
+			return
+		}
+		if err != nil || dev == nil {
+			// Carry on with the pairing client, which knows the device too.
+			l.log.Warn("load the new device; logging in with the pairing client", "jid", jid, "err", err)
+			l.loginLocked()
+			return
+		}
+		l.setClient(dev)
+		l.loginLocked()
+	}()
 }
