@@ -305,9 +305,9 @@ func (l *Link) showQRLocked(i int) {
 		l.endPairingLocked("QR code expired before it was scanned")
 		return
 	}
-	life := qrLifetime
+	life := l.m.qrNext
 	if i == 0 && len(l.codes) == qrBatch {
-		life = qrFirstLifetime
+		life = l.m.qrFirst
 	}
 	l.qr, l.qrExpires = l.codes[i], time.Now().Add(life)
 	l.emitLocked(tenant.Event{Kind: tenant.EventQR, QR: l.qr, Expires: l.qrExpires})

@@ -94,6 +94,8 @@ type Manager struct {
 	st        *store.Store
 	container *sqlstore.Container
 	slots     chan struct{} // one token per tenant that is pairing
+	qrFirst   time.Duration // lifetime of the first code of a batch of six
+	qrNext    time.Duration // lifetime of every other code
 
 	stop     context.CancelFunc
 	watchdog sync.WaitGroup
@@ -121,6 +123,8 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 		st:        opts.Store,
 		container: c,
 		slots:     make(chan struct{}, opts.MaxConcurrentLinking),
+		qrFirst:   qrFirstLifetime,
+		qrNext:    qrLifetime,
 		stop:      stop,
 		links:     make(map[string]*Link),
 	}
