@@ -49,6 +49,7 @@ func commands() []command {
 		{"reply", "preview bot replies for messages read from stdin", runReply},
 		{"healthcheck", "exit 0 if the server on FLOWHQ_ADDR answers /healthz", runHealthcheck},
 		{"simulate", "load-test the runtime with simulated phones and print a JSON summary", runSimulate},
+		{"admin", "manage dashboard accounts: admin create --email E --password P", runAdmin},
 	}
 }
 

@@ -25,6 +25,17 @@ type Config struct {
 	RateLimit       int           // FLOWHQ_RATE_LIMIT_PER_MINUTE
 	HandoffPause    time.Duration // FLOWHQ_HANDOFF_PAUSE
 	ShutdownTimeout time.Duration // FLOWHQ_SHUTDOWN_TIMEOUT
+
+	// Dashboard and sign-in.
+	BaseURL           string        // FLOWHQ_BASE_URL: the public URL of the server
+	AdminEmail        string        // FLOWHQ_ADMIN_EMAIL
+	AdminPassword     string        // FLOWHQ_ADMIN_PASSWORD
+	SessionIdle       time.Duration // FLOWHQ_SESSION_IDLE_TIMEOUT
+	SessionMaxAge     time.Duration // FLOWHQ_SESSION_MAX_AGE
+	LoginMaxFailures  int           // FLOWHQ_LOGIN_MAX_FAILURES: per account per window
+	LoginMaxPerIP     int           // FLOWHQ_LOGIN_MAX_FAILURES_PER_IP: per client address per window
+	LoginWindow       time.Duration // FLOWHQ_LOGIN_THROTTLE_WINDOW
+	TrustProxyHeaders bool          // FLOWHQ_TRUST_PROXY: client address from X-Forwarded-For
 }
 
 // envVar documents one setting; the table drives parsing, defaults and the
@@ -70,6 +81,24 @@ func envVars() []envVar {
 			func(c *Config, v string) error { return parseDuration(v, &c.HandoffPause) }},
 		{"FLOWHQ_SHUTDOWN_TIMEOUT", "10s", "how long SIGINT/SIGTERM waits for work to drain",
 			func(c *Config, v string) error { return parseDuration(v, &c.ShutdownTimeout) }},
+		{"FLOWHQ_BASE_URL", "", "public URL of the server (https:// makes cookies Secure); default http://localhost:PORT",
+			func(c *Config, v string) error { return parseBaseURL(v, &c.BaseURL) }},
+		{"FLOWHQ_ADMIN_EMAIL", "", "with FLOWHQ_ADMIN_PASSWORD: create this admin at start when no admin exists",
+			func(c *Config, v string) error { return parseAdminEmail(v, &c.AdminEmail) }},
+		{"FLOWHQ_ADMIN_PASSWORD", "", "password of FLOWHQ_ADMIN_EMAIL (at least 10 characters)",
+			func(c *Config, v string) error { return parseAdminPassword(v, &c.AdminPassword) }},
+		{"FLOWHQ_SESSION_IDLE_TIMEOUT", "12h", "a dashboard session unused this long is signed out",
+			func(c *Config, v string) error { return parseDuration(v, &c.SessionIdle) }},
+		{"FLOWHQ_SESSION_MAX_AGE", "168h", "a dashboard session ends this long after sign-in, used or not",
+			func(c *Config, v string) error { return parseDuration(v, &c.SessionMaxAge) }},
+		{"FLOWHQ_LOGIN_MAX_FAILURES", "5", "failed sign-ins per account within the throttle window before it is locked for the window",
+			func(c *Config, v string) error { return parseInt(v, 1, &c.LoginMaxFailures) }},
+		{"FLOWHQ_LOGIN_MAX_FAILURES_PER_IP", "20", "failed sign-ins per client address within the throttle window before it is locked for the window",
+			func(c *Config, v string) error { return parseInt(v, 1, &c.LoginMaxPerIP) }},
+		{"FLOWHQ_LOGIN_THROTTLE_WINDOW", "15m", "the sign-in throttle window",
+			func(c *Config, v string) error { return parseDuration(v, &c.LoginWindow) }},
+		{"FLOWHQ_TRUST_PROXY", "false", "true behind a reverse proxy: take the client address from X-Forwarded-For",
+			func(c *Config, v string) error { return parseBool(v, &c.TrustProxyHeaders) }},
 	}
 }
 

@@ -42,12 +42,17 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	handler, err := newServer(ctx, rt, cfg)
+	if err != nil {
+		_ = rt.close(context.Background())
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		_ = rt.close(context.Background())
 		return fmt.Errorf("serve: listen on %s: %w", cfg.Addr, err)
 	}
-	srv := &http.Server{Handler: newServer(rt), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("flowhq serving", "addr", ln.Addr().String(), "whatsapp", cfg.WhatsApp, "database", rt.store.Dialect())

@@ -1,0 +1,132 @@
+package app
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/flowhq/flowhq/store"
+	"github.com/flowhq/flowhq/tenant"
+	"github.com/flowhq/flowhq/views"
+)
+
+// maxWatchedTenants bounds the rows one list stream follows.
+const maxWatchedTenants = 100
+
+// How the tenant list stream paces itself: changes are gathered for
+// rowsFlush and sent as one event; every rowsRefresh all rows are sent
+// again so "last seen" stays current.
+const (
+	rowsFlush   = 400 * time.Millisecond
+	rowsRefresh = 30 * time.Second
+)
+
+// adminTenantsEvents streams updated rows of the tenants a list page shows
+// (GET /admin/tenants/events?ids=a,b,c) as the event "rows".
+func (w *web) adminTenantsEvents(c echo.Context) error {
+	want := map[string]bool{}
+	for _, id := range strings.Split(c.QueryParam("ids"), ",") {
+		if id = strings.TrimSpace(id); id != "" && len(id) <= 128 && len(want) < maxWatchedTenants {
+			want[id] = true
+		}
+	}
+	sub := w.sup.Subscribe("", 1024)
+	defer sub.Close()
+	stream, err := startSSE(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	flush := time.NewTicker(rowsFlush)
+	defer flush.Stop()
+	refresh := time.NewTicker(rowsRefresh)
+	defer refresh.Stop()
+	ping := time.NewTicker(ssePing)
+	defer ping.Stop()
+
+	// Latest live state per changed tenant, laid over the stored row: the
+	// supervisor's state writer may not have flushed it yet.
+	workers := map[string]store.Worker{}
+	sessions := map[string]store.WhatsAppSession{}
+	dirty := map[string]bool{}
+	dropped := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-w.done:
+			return nil
+		case ch, ok := <-sub.C:
+			if !ok {
+				return nil
+			}
+			if !want[ch.TenantID] {
+				continue
+			}
+			dirty[ch.TenantID] = true
+			switch ch.Kind {
+			case tenant.ChangeWorker:
+				workers[ch.TenantID] = ch.Worker
+			case tenant.ChangeSession:
+				sessions[ch.TenantID] = ch.Session
+			}
+		case <-refresh.C:
+			for id := range want {
+				dirty[id] = true
+			}
+		case <-ping.C:
+			if err := stream.ping(); err != nil {
+				return nil
+			}
+		case <-flush.C:
+			if d := sub.Dropped(); d > dropped {
+				dropped = d
+				for id := range want {
+					dirty[id] = true
+				}
+			}
+			if len(dirty) == 0 {
+				continue
+			}
+			ids := make([]string, 0, len(dirty))
+			for id := range dirty {
+				ids = append(ids, id)
+			}
+			clear(dirty)
+			if err := w.sendRows(c, stream, ids, workers, sessions); err != nil {
+				if errors.Is(err, errStreamGone) {
+					return nil
+				}
+				w.log.Warn("tenant list stream", "err", err)
+			}
+		}
+	}
+}
+
+var errStreamGone = errors.New("app: event stream closed")
+
+func (w *web) sendRows(c echo.Context, stream *sseStream, ids []string, workers map[string]store.Worker, sessions map[string]store.WhatsAppSession) error {
+	now := time.Now()
+	ctx, cancel := reqCtx(c, 10*time.Second)
+	defer cancel()
+	rows, err := w.st.GetTenantRows(ctx, ids, views.DayStart(now))
+	if err != nil {
+		return err
+	}
+	props := make([]views.TenantRowProps, 0, len(rows))
+	for _, r := range rows {
+		if wk, ok := workers[r.ID]; ok {
+			r.WorkerStatus, r.LastError, r.Restarts, r.StartedAt = wk.Status, wk.LastError, wk.Restarts, wk.StartedAt
+		}
+		if s, ok := sessions[r.ID]; ok {
+			r.SessionState, r.SessionReason = s.State, s.Reason
+		}
+		props = append(props, w.rowProps(r, now))
+	}
+	if err := stream.send("rows", views.TenantRowsUpdate(props)); err != nil {
+		return errStreamGone
+	}
+	return nil
+}
