@@ -14,7 +14,7 @@ type Config struct {
 	DatabaseURL     string        // DATABASE_URL
 	DataDir         string        // FLOWHQ_DATA_DIR
 	Addr            string        // FLOWHQ_ADDR
-	WhatsApp        string        // FLOWHQ_WHATSAPP: sim (whatsmeow lands later)
+	WhatsApp        string        // FLOWHQ_WHATSAPP: whatsmeow or sim
 	LogLevel        slog.Level    // FLOWHQ_LOG_LEVEL
 	MaxRestarts     int           // FLOWHQ_MAX_RESTARTS
 	BackoffBase     time.Duration // FLOWHQ_BACKOFF_BASE
@@ -36,6 +36,13 @@ type Config struct {
 	LoginMaxPerIP     int           // FLOWHQ_LOGIN_MAX_FAILURES_PER_IP: per client address per window
 	LoginWindow       time.Duration // FLOWHQ_LOGIN_THROTTLE_WINDOW
 	TrustProxyHeaders bool          // FLOWHQ_TRUST_PROXY: client address from X-Forwarded-For
+
+	// The whatsmeow link.
+	MaxConcurrentLinking int           // FLOWHQ_MAX_CONCURRENT_LINKING
+	WatchdogNotLoggedIn  time.Duration // FLOWHQ_WATCHDOG_NOT_LOGGED_IN
+	WatchdogSilent       time.Duration // FLOWHQ_WATCHDOG_SILENT
+	WatchdogKeepAlive    int           // FLOWHQ_WATCHDOG_KEEPALIVE_FAILURES
+	TypingDelay          time.Duration // FLOWHQ_TYPING_DELAY: 0 = no typing indicator
 }
 
 // envVar documents one setting; the table drives parsing, defaults and the
@@ -53,11 +60,11 @@ func envVars() []envVar {
 			func(c *Config, v string) error { c.DataDir = v; return nonEmpty(v) }},
 		{"FLOWHQ_ADDR", ":8080", "HTTP listen address",
 			func(c *Config, v string) error { c.Addr = v; return nonEmpty(v) }},
-		{"FLOWHQ_WHATSAPP", "sim", "WhatsApp link: sim (simulated phones)",
+		{"FLOWHQ_WHATSAPP", "whatsmeow", "WhatsApp link: whatsmeow (real phones) or sim (simulated phones)",
 			func(c *Config, v string) error {
 				c.WhatsApp = v
-				if v != "sim" {
-					return fmt.Errorf("want sim (the whatsmeow link is not available yet)")
+				if v != "whatsmeow" && v != "sim" {
+					return fmt.Errorf("want whatsmeow or sim")
 				}
 				return nil
 			}},
@@ -99,6 +106,22 @@ func envVars() []envVar {
 			func(c *Config, v string) error { return parseDuration(v, &c.LoginWindow) }},
 		{"FLOWHQ_TRUST_PROXY", "false", "true behind a reverse proxy: take the client address from X-Forwarded-For",
 			func(c *Config, v string) error { return parseBool(v, &c.TrustProxyHeaders) }},
+		{"FLOWHQ_MAX_CONCURRENT_LINKING", "4", "tenants that may be pairing (QR or pairing code) at once; the others wait for a slot",
+			func(c *Config, v string) error { return parseInt(v, 1, &c.MaxConcurrentLinking) }},
+		{"FLOWHQ_WATCHDOG_NOT_LOGGED_IN", "3m", "a linked WhatsApp session not logged in for this long is reconnected",
+			func(c *Config, v string) error { return parseDuration(v, &c.WatchdogNotLoggedIn) }},
+		{"FLOWHQ_WATCHDOG_SILENT", "3m", "a connected WhatsApp session that received nothing for this long (not even keepalive answers) is reconnected",
+			func(c *Config, v string) error { return parseDuration(v, &c.WatchdogSilent) }},
+		{"FLOWHQ_WATCHDOG_KEEPALIVE_FAILURES", "3", "keepalive pings failed in a row after which a WhatsApp session is reconnected",
+			func(c *Config, v string) error { return parseInt(v, 1, &c.WatchdogKeepAlive) }},
+		{"FLOWHQ_TYPING_DELAY", "800ms", "average time \"typing…\" shows before a bot reply (varies ±50%); 0 turns it off",
+			func(c *Config, v string) error {
+				if v == "0" {
+					c.TypingDelay = 0
+					return nil
+				}
+				return parseDuration(v, &c.TypingDelay)
+			}},
 	}
 }
 

@@ -17,7 +17,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != ":8080" || c.DataDir != "./data" || c.WhatsApp != "sim" || c.MaxRestarts != 10 ||
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.WhatsApp != "whatsmeow" || c.MaxConcurrentLinking != 4 || c.MaxRestarts != 10 ||
 		c.Heartbeat != 30*time.Second || c.StaleAfter != 2*time.Minute || c.RateLimit != 20 || c.HandoffPause != 30*time.Minute {
 		t.Fatalf("defaults: %+v", c)
 	}

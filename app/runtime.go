@@ -10,6 +10,7 @@ import (
 	"github.com/flowhq/flowhq/store"
 	"github.com/flowhq/flowhq/tenant"
 	"github.com/flowhq/flowhq/tenant/sim"
+	"github.com/flowhq/flowhq/tenant/wa"
 )
 
 // runtime is the running core shared by serve and simulate: the store, the
@@ -18,6 +19,7 @@ type runtime struct {
 	log     *slog.Logger
 	store   *store.Store
 	sim     *sim.Network // the simulated network when FLOWHQ_WHATSAPP=sim
+	wa      *wa.Manager  // the whatsmeow devices when FLOWHQ_WHATSAPP=whatsmeow
 	sup     *tenant.Supervisor
 	stopped chan struct{} // closed when the supervisor's Run returns
 }
@@ -41,6 +43,26 @@ func startRuntime(ctx context.Context, cfg Config, st *store.Store, log *slog.Lo
 	case "sim":
 		r.sim = sim.NewNetwork(simOpts)
 		links = r.sim.Factory()
+	case "whatsmeow":
+		typing := cfg.TypingDelay
+		if typing == 0 {
+			typing = -1 // off
+		}
+		// One device container for the process, on the store's database.
+		r.wa, err = wa.New(ctx, wa.Options{
+			Store:                st,
+			Logger:               log,
+			MaxConcurrentLinking: cfg.MaxConcurrentLinking,
+			NotLoggedInAfter:     cfg.WatchdogNotLoggedIn,
+			SilentAfter:          cfg.WatchdogSilent,
+			KeepAliveFailures:    cfg.WatchdogKeepAlive,
+			Typing:               typing,
+		})
+		if err != nil {
+			_ = st.Close()
+			return nil, fmt.Errorf("app: %w", err)
+		}
+		links = r.wa.Factory()
 	default:
 		_ = st.Close()
 		return nil, fmt.Errorf("app: unknown WhatsApp link %q", cfg.WhatsApp)
@@ -59,6 +81,9 @@ func startRuntime(ctx context.Context, cfg Config, st *store.Store, log *slog.Lo
 		HandoffPause:       cfg.HandoffPause,
 	})
 	if err != nil {
+		if r.wa != nil {
+			_ = r.wa.Close()
+		}
 		_ = st.Close()
 		return nil, fmt.Errorf("app: %w", err)
 	}
@@ -75,6 +100,11 @@ func startRuntime(ctx context.Context, cfg Config, st *store.Store, log *slog.Lo
 // store.
 func (r *runtime) close(ctx context.Context) error {
 	err := r.sup.Shutdown(ctx)
+	if r.wa != nil {
+		if werr := r.wa.Close(); werr != nil {
+			err = errors.Join(err, fmt.Errorf("app: close whatsapp: %w", werr))
+		}
+	}
 	if cerr := r.store.Close(); cerr != nil {
 		err = errors.Join(err, fmt.Errorf("app: close store: %w", cerr))
 	}
