@@ -138,12 +138,12 @@ func (w *web) adminTenantShow(c echo.Context) error {
 // adminTenantStatus is the state panel alone
 // (GET /admin/tenants/:id/status); browsers without htmx get the page.
 func (w *web) adminTenantStatus(c echo.Context) error {
-	if !isHTMX(c) {
-		return c.Redirect(http.StatusSeeOther, views.TenantURL(c.Param("id")))
-	}
 	t, err := w.loadTenant(c)
 	if err != nil {
 		return err
+	}
+	if !isHTMX(c) {
+		return c.Redirect(http.StatusSeeOther, views.TenantURL(t.ID))
 	}
 	status, _, err := w.tenantState(c, t)
 	if err != nil {

@@ -33,6 +33,7 @@ type webEnv struct {
 // backoff so state changes show quickly.
 func testConfig(t testing.TB) Config {
 	cfg, err := LoadConfig(envOf(map[string]string{
+		"FLOWHQ_WHATSAPP":           "sim",
 		"FLOWHQ_HEARTBEAT_INTERVAL": "1s",
 		"FLOWHQ_STALE_AFTER":        "30s",
 		"FLOWHQ_BACKOFF_BASE":       "50ms",
