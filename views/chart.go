@@ -49,7 +49,7 @@ func NewChart(hours []store.HourCount) Chart {
 		c.Total[1] += h.Out
 		c.Total[2] += h.Suppressed
 	}
-	scale := niceCeil(max(c.Max, 4))
+	scale := niceCeil(max(c.Max, 10))
 	plotH := chartH - chartBottom - chartTop
 	n := max(len(hours), 1)
 	slot := (chartW - chartLeft) / n

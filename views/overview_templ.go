@@ -526,7 +526,7 @@ func OverviewPanel(p Overview) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<div class=\"table-wrap\"><table><thead><tr><th>Tenant</th><th>Status</th><th>Worker</th><th>WhatsApp</th><th>Last seen</th><th class=\"num\">Today</th></tr></thead> <tbody id=\"attention-rows\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<div class=\"table-wrap\"><table class=\"cards-sm\"><thead><tr><th>Tenant</th><th>Status</th><th>Worker</th><th>WhatsApp</th><th>Last seen</th><th class=\"num\">Today</th></tr></thead> <tbody id=\"attention-rows\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
