@@ -51,10 +51,18 @@ func (l *Link) handle(cli *whatsmeow.Client, evt any) (ok bool) {
 		}
 		l.mu.Unlock()
 	case *events.ManualLoginReconnect:
+		// WhatsApp ended the stream asking for a new login (code 515):
+		// after pairing, and possibly at other times.
 		l.mu.Lock()
 		l.relogin = true
-		if !l.jid.IsEmpty() && l.state == stLoggingIn {
-			l.relogLocked()
+		if !l.jid.IsEmpty() {
+			if l.state == stConnected {
+				l.setStateLocked(stLoggingIn)
+				l.emitLocked(tenant.Event{Kind: tenant.EventDisconnected, Reason: "WhatsApp asked for a new login; reconnecting"})
+			}
+			if l.state == stLoggingIn {
+				l.relogLocked()
+			}
 		}
 		l.mu.Unlock()
 	case *events.Connected:
@@ -156,6 +164,12 @@ func (l *Link) onDisconnected() {
 	case stConnected:
 		l.setStateLocked(stLoggingIn)
 		l.emitLocked(tenant.Event{Kind: tenant.EventDisconnected, Reason: "connection to WhatsApp lost; reconnecting"})
+	case stLoggingIn:
+		// The first dial of a paired device failed and whatsmeow retries
+		// in the background: say so instead of leaving no reason.
+		if !l.jid.IsEmpty() {
+			l.emitLocked(tenant.Event{Kind: tenant.EventDisconnected, Reason: "cannot reach WhatsApp; retrying"})
+		}
 	}
 }
 
@@ -262,6 +276,9 @@ func (l *Link) onMessage(cli *whatsmeow.Client, e *events.Message) bool {
 			sender = own.ToNonAD()
 		}
 	}
+	l.deliverMu.Lock()
+	defer l.deliverMu.Unlock()
+	l.deliverQueued()
 	return l.h.Inbound(tenant.Inbound{
 		ID:     info.ID,
 		Chat:   chat.String(),

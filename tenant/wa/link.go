@@ -92,6 +92,12 @@ type Link struct {
 	// (see lockedBuffer).
 	sessionMu sync.Mutex
 
+	// deliverMu makes the handler see events and messages one at a time,
+	// in order, as the simulated link delivers them: a message waits until
+	// the events queued before it have been handed over, and no event is
+	// handed over while the handler works on a message.
+	deliverMu sync.Mutex
+
 	mu        sync.Mutex
 	cli       *whatsmeow.Client
 	jid       types.JID // the paired device; empty while unpaired
@@ -631,9 +637,25 @@ func (l *Link) emitLocked(ev tenant.Event) {
 
 func (l *Link) pump() {
 	for {
+		l.deliverMu.Lock()
+		l.deliverQueued()
+		l.deliverMu.Unlock()
 		l.mu.Lock()
 		if l.closed || len(l.events) == 0 {
 			l.pumping = false
+			l.mu.Unlock()
+			return
+		}
+		l.mu.Unlock()
+	}
+}
+
+// deliverQueued hands the queued events to the handler. l.deliverMu must
+// be held.
+func (l *Link) deliverQueued() {
+	for {
+		l.mu.Lock()
+		if l.closed || len(l.events) == 0 {
 			l.mu.Unlock()
 			return
 		}
