@@ -236,3 +236,22 @@ func TestBurstFromOneCustomer(t *testing.T) {
 	}
 	e.waitOnline(dev)
 }
+
+// A tenant whose stored device is no longer in the device store (its keys
+// were deleted, or the database was swapped) is reported LOGGED_OUT with the
+// reason; a restart pairs a new device.
+func TestStoredDeviceGone(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	st := storetest.SQLite(t)
+	id := addTenant(t, st, "booking", "255700000099:3@s.whatsapp.net")
+	e := startEnv(t, st, srv, nil)
+	s := e.waitSession(id, store.SessionLoggedOut)
+	if s.JID != "" || !strings.Contains(s.Reason, "no longer in the device store") {
+		t.Fatalf("session: %+v", s)
+	}
+	if err := e.sup.Restart(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	e.link(id)
+}

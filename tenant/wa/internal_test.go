@@ -13,11 +13,14 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waAdv"
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	wastore "go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/flowhq/flowhq/store"
 	"github.com/flowhq/flowhq/store/storetest"
 	"github.com/flowhq/flowhq/tenant"
 )
@@ -336,5 +339,106 @@ func TestWALogger(t *testing.T) {
 	}
 	if frames != 1 {
 		t.Errorf("frames counted %d, want 1 (only Client/Recv)", frames)
+	}
+}
+
+// Replies whatsmeow no longer keeps in memory are read back from the OUT
+// rows when a customer's phone asks for them again, also when it names
+// the chat by LID.
+func TestMessageForRetry(t *testing.T) {
+	m := testManager(t, nil)
+	ctx := context.Background()
+	tn := &store.Tenant{Name: "Retry Shop", Status: store.TenantActive}
+	if err := m.st.CreateTenant(ctx, tn, store.TenantConfig{TemplateType: "booking", Language: "auto"}); err != nil {
+		t.Fatal(err)
+	}
+	h := &recorder{accept: true}
+	tl, err := m.Factory()(ctx, tenant.LinkParams{TenantID: tn.ID, Handler: h, Logger: storetest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := tl.(*Link)
+	defer l.Close()
+	l.cli.Store.LIDs = m.container.LIDMap
+	pn := types.NewJID("255711000077", types.DefaultUserServer)
+	lid := types.NewJID("100000000000077", types.HiddenUserServer)
+	if err := m.container.LIDMap.PutLIDMapping(ctx, lid, pn); err != nil {
+		t.Fatal(err)
+	}
+	out := &store.MessageLog{TenantID: tn.ID, Direction: store.DirOut, Chat: pn.String(), MessageText: "Karibu tena",
+		WAMessageID: "3EB0RETRY", Status: store.StatusSent, Source: store.SourceBot}
+	if err := m.st.Commit(ctx, store.Op{Insert: out}); err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []types.JID{pn, lid} {
+		msg := l.messageForRetry(to, to, "3EB0RETRY")
+		if msg.GetConversation() != "Karibu tena" {
+			t.Errorf("retry for %s: %v", to, msg)
+		}
+	}
+	if msg := l.messageForRetry(pn, pn, "3EB0UNKNOWN"); msg != nil {
+		t.Errorf("unknown id answered: %v", msg)
+	}
+}
+
+// Sending while the link is down fails with tenant.ErrNotConnected, which
+// makes the lane wait for the reconnection.
+func TestSendWhileDisconnected(t *testing.T) {
+	m := testManager(t, nil)
+	l, _ := testLink(t, m)
+	err := l.Send(context.Background(), "255711000001@s.whatsapp.net", l.NewMessageID(), "hello")
+	if !errors.Is(err, tenant.ErrNotConnected) {
+		t.Fatalf("send while not connected: %v", err)
+	}
+	if !notConnected(whatsmeow.ErrNotConnected) || !notConnected(whatsmeow.ErrNotLoggedIn) || notConnected(whatsmeow.ErrMessageTimedOut) {
+		t.Error("notConnected classifies whatsmeow's errors wrongly")
+	}
+}
+
+// When WhatsApp cannot be reached, Logout forgets the device locally: its
+// keys and its privacy tokens are deleted.
+func TestLogoutOffline(t *testing.T) {
+	m := testManager(t, func(o *Options) { o.LoginTimeout = 200 * time.Millisecond })
+	ctx := context.Background()
+	dev := m.container.NewDevice()
+	jid := types.NewADJID("255700000042", 0, 4)
+	dev.ID = &jid
+	dev.Account = &waAdv.ADVSignedDeviceIdentity{Details: []byte{1}, AccountSignature: make([]byte, 64),
+		AccountSignatureKey: make([]byte, 32), DeviceSignature: make([]byte, 64)}
+	if err := dev.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := dev.PrivacyTokens.PutPrivacyTokens(ctx, wastore.PrivacyToken{User: types.NewJID("255711000001", types.DefaultUserServer), Token: []byte{1}, Timestamp: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	tl, err := m.Factory()(ctx, tenant.LinkParams{TenantID: "t-logout", JID: jid.String(), Handler: &recorder{}, Logger: storetest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := tl.(*Link)
+	if err := l.Logout(ctx); err == nil {
+		t.Error("logout without WhatsApp reported success")
+	}
+	_ = l.Close()
+	if got, err := m.container.GetDevice(ctx, jid); err != nil || got != nil {
+		t.Fatalf("device still stored: %v %v", got, err)
+	}
+	var n int
+	if err := m.st.SQLDB().QueryRow("SELECT COUNT(*) FROM whatsmeow_privacy_tokens WHERE our_jid = ?", jid.String()).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("privacy tokens left: %d (%v)", n, err)
+	}
+	// A link built for the forgotten device reports it logged out.
+	h := &recorder{}
+	tl, err = m.Factory()(ctx, tenant.LinkParams{TenantID: "t-logout", JID: jid.String(), Handler: h, Logger: storetest.Logger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tl.Close()
+	if err := tl.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "logged out event", func() bool { return h.last().Kind == tenant.EventLoggedOut })
+	if !strings.Contains(h.last().Reason, "no longer in the device store") {
+		t.Errorf("reason %q", h.last().Reason)
 	}
 }
