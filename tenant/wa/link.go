@@ -501,7 +501,7 @@ func (l *Link) Logout(ctx context.Context) error {
 	l.mu.Unlock()
 
 	var err error
-	if cli.WaitForConnection(l.m.opts.LoginTimeout) {
+	if l.waitConnected(ctx, l.m.opts.LoginTimeout) {
 		err = cli.Logout(ctx)
 	} else {
 		err = errors.New("could not connect to WhatsApp to log out")
@@ -528,6 +528,28 @@ func (l *Link) Logout(ctx context.Context) error {
 	}
 	l.log.Info("device logged out", "jid", jid)
 	return nil
+}
+
+// waitConnected waits until the link is logged in, for at most d. (Not
+// whatsmeow's WaitForConnection: its lazily made wait channel races with
+// the client's own reconnect loop.)
+func (l *Link) waitConnected(ctx context.Context, d time.Duration) bool {
+	deadline := time.NewTimer(d)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if l.currentState() == stConnected {
+			return true
+		}
+		select {
+		case <-tick.C:
+		case <-deadline.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
 }
 
 // Close disconnects and releases the link; the device stays paired.
