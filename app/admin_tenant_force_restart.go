@@ -35,5 +35,5 @@ func (w *web) adminTenantForceRestart(c echo.Context) error {
 	if !isHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, views.TenantURL(status.Tenant.ID))
 	}
-	return w.render(c, http.StatusOK, views.StatusClearingConfirm(status))
+	return w.render(c, http.StatusOK, views.FactsClearingConfirm(status))
 }

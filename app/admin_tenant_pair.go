@@ -56,5 +56,5 @@ func (w *web) adminTenantPair(c echo.Context) error {
 		}
 		return c.Redirect(http.StatusSeeOther, views.TenantURL(t.ID))
 	}
-	return w.render(c, status, views.TenantLinkPanel(link))
+	return w.render(c, status, views.TenantQR(link))
 }

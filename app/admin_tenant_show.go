@@ -63,14 +63,27 @@ func logsParams(c echo.Context) (dir, q string, before int64) {
 func (w *web) tenantLogs(c echo.Context, tenantID, dir, q string, before int64) (views.TenantLogs, error) {
 	ctx, cancel := reqCtx(c, formCtx)
 	defer cancel()
-	rows, err := w.st.ListLogs(ctx, tenantID, store.ListLogsOptions{Direction: dir, Query: q, BeforeID: before, Limit: logsPerPage + 1})
+	opts := store.ListLogsOptions{Direction: dir, Query: q, BeforeID: before, Limit: logsPerPage + 1}
+	p := views.TenantLogs{TenantID: tenantID, Direction: dir, Query: q, Before: before, Now: time.Now()}
+	var rows []store.MessageLog
+	var next int64
+	var err error
+	if q == "" {
+		rows, err = w.st.ListLogs(ctx, tenantID, opts)
+	} else {
+		// A text search examines a bounded window of messages per page;
+		// Older continues below it.
+		rows, next, err = w.st.SearchLogs(ctx, tenantID, opts, store.SearchWindow)
+	}
 	if err != nil {
 		return views.TenantLogs{}, fmt.Errorf("app: tenant logs: %w", err)
 	}
-	p := views.TenantLogs{TenantID: tenantID, Direction: dir, Query: q, Before: before, Now: time.Now()}
-	if len(rows) > logsPerPage {
+	switch {
+	case len(rows) > logsPerPage:
 		rows = rows[:logsPerPage]
 		p.Older = rows[len(rows)-1].ID
+	case next > 0:
+		p.Older, p.SearchWindow = next, store.SearchWindow
 	}
 	p.Rows = rows
 	return p, nil
@@ -88,7 +101,7 @@ func (w *web) tenantDetail(c echo.Context, t store.Tenant) (views.TenantDetail, 
 	if err != nil {
 		return views.TenantDetail{}, fmt.Errorf("app: tenant page: %w", err)
 	}
-	counts, err := w.st.CountMessagesSince(ctx, t.ID, views.DayStart(time.Now()))
+	in, out, err := w.st.CountTenantMessagesSince(ctx, t.ID, views.DayStart(time.Now()))
 	if err != nil {
 		return views.TenantDetail{}, fmt.Errorf("app: tenant page: %w", err)
 	}
@@ -101,7 +114,7 @@ func (w *web) tenantDetail(c echo.Context, t store.Tenant) (views.TenantDetail, 
 	d := views.TenantDetail{
 		Tenant: t, Config: cfg, Status: status, Link: link, Logs: logs,
 		Try:   views.TenantTry{TenantID: t.ID, CSRF: csrf},
-		Today: [2]int64{counts.Get(store.DirIn, ""), counts.Get(store.DirOut, "") - counts.Get(store.DirOut, store.StatusSuppressed)},
+		Today: [2]int64{in, out},
 	}
 	if w.sim != nil {
 		d.Sim = &views.TenantSim{TenantID: t.ID, CSRF: csrf, Customer: defaultSimCustomer}
@@ -135,7 +148,8 @@ func (w *web) adminTenantShow(c echo.Context) error {
 	return w.renderDetail(c, http.StatusOK, d)
 }
 
-// adminTenantStatus is the state panel alone
+// adminTenantStatus is the live part of the state panel, closing any
+// confirmation box
 // (GET /admin/tenants/:id/status); browsers without htmx get the page.
 func (w *web) adminTenantStatus(c echo.Context) error {
 	t, err := w.loadTenant(c)
@@ -149,7 +163,7 @@ func (w *web) adminTenantStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return w.render(c, http.StatusOK, views.TenantStatusPanel(status))
+	return w.render(c, http.StatusOK, views.FactsClearingConfirm(status))
 }
 
 // adminTenantLogs is the message log panel with filters and paging

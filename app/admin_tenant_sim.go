@@ -56,7 +56,7 @@ func (w *web) adminTenantSimScan(c echo.Context) error {
 		return err
 	}
 	link.Error = errMsg
-	return w.render(c, status, views.TenantLinkPanel(link))
+	return w.render(c, status, views.TenantQR(link))
 }
 
 // waitConnected waits a little for a linked phone's session to read

@@ -60,7 +60,7 @@ func (w *web) workerAction(c echo.Context, action, done string, run func(ctx con
 	if !isHTMX(c) {
 		return c.Redirect(http.StatusSeeOther, views.TenantURL(status.Tenant.ID))
 	}
-	return w.render(c, http.StatusOK, views.TenantStatusPanel(status))
+	return w.render(c, http.StatusOK, views.TenantFacts(status))
 }
 
 // shortError is the part of an error worth showing an operator.

@@ -50,7 +50,12 @@ func (w *web) adminTenantsEvents(c echo.Context) error {
 	// supervisor's state writer may not have flushed it yet.
 	workers := map[string]store.Worker{}
 	sessions := map[string]store.WhatsAppSession{}
+	// Everything is sent once at the start: rows may have changed between
+	// the page load and this connection.
 	dirty := map[string]bool{}
+	for id := range want {
+		dirty[id] = true
+	}
 	dropped := 0
 	for {
 		select {

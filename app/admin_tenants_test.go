@@ -266,7 +266,7 @@ func TestTenantWorkflowWithSim(t *testing.T) {
 		await(t, status, "the initial state", func(ev sseEvent) bool { return ev.name == "update" && strings.Contains(ev.data, "STOPPED") })
 
 		r := c.post(base+"/start", nil, "HX-Request", "true")
-		if r.status != http.StatusOK || !strings.Contains(r.body, `id="tenant-status"`) || !strings.Contains(r.body, "Worker started") {
+		if r.status != http.StatusOK || !strings.Contains(r.body, `id="tenant-facts"`) || !strings.Contains(r.body, "Worker started") {
 			t.Fatalf("start: %d %s", r.status, r.body)
 		}
 		await(t, status, "a QR code", func(ev sseEvent) bool {

@@ -46,6 +46,7 @@ type browser struct {
 	mu       sync.Mutex
 	dialogs  []string
 	problems []string // exceptions and Content-Security-Policy violations
+	navs     []string // pages loaded, for failure reports
 }
 
 func newBrowser(t *testing.T) *browser {
@@ -88,6 +89,17 @@ func newBrowser(t *testing.T) *browser {
 			b.dialogs = append(b.dialogs, string(ev.Type)+": "+ev.Message)
 			b.mu.Unlock()
 			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: false})
+		}
+	}()
+	navigations := chromedp.Events(ctx, page.FrameNavigated)
+	go func() {
+		for ev, err := range navigations {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.navs = append(b.navs, ev.Frame.URL)
+			b.mu.Unlock()
 		}
 	}()
 	console := chromedp.Console(ctx)
@@ -147,6 +159,13 @@ func (b *browser) until(what, expr string) {
 		}
 		time.Sleep(40 * time.Millisecond)
 	}
+}
+
+// ready waits until the page has loaded and htmx has processed it, so a
+// click goes through htmx rather than a plain form submission.
+func (b *browser) ready(what string) {
+	b.t.Helper()
+	b.until(what+" ready", `document.readyState === 'complete' && window.htmx && document.body.getAttribute('hx-ext') === 'sse'`)
 }
 
 // text returns the text of the first element matching a CSS selector.
@@ -220,6 +239,9 @@ func (b *browser) check() {
 	b.t.Helper()
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.t.Failed() {
+		b.t.Logf("pages loaded: %q", b.navs)
+	}
 	if len(b.dialogs) > 0 {
 		b.t.Errorf("JavaScript dialogs opened: %q", b.dialogs)
 	}
@@ -247,6 +269,7 @@ func TestBrowserDashboard(t *testing.T) {
 	// Sign in.
 	b.do("open the sign-in page", chromedp.Navigate(e.url+"/admin"))
 	b.until("the sign-in form", `document.querySelector('#login-panel')`)
+	b.ready("sign-in page")
 	b.screenshots("login")
 	b.do("sign in",
 		chromedp.SendKeys(chromedp.ID("email"), "ops@example.com"),
@@ -254,10 +277,12 @@ func TestBrowserDashboard(t *testing.T) {
 		chromedp.Click(chromedp.ID("sign-in")),
 	)
 	b.until("the overview", `document.querySelector('#overview-panel') && location.pathname === '/admin'`)
+	b.ready("overview")
 
 	// Create a tenant whose name is markup.
 	b.do("open the new tenant form", chromedp.Navigate(e.url+"/admin/tenants/new"))
 	b.until("the form", `document.querySelector('#tenant-form-panel')`)
+	b.ready("tenant form")
 	b.do("submit an invalid form",
 		chromedp.SendKeys(chromedp.ID("phone"), "12"),
 		chromedp.Click(chromedp.ID("save-tenant")),
@@ -272,6 +297,7 @@ func TestBrowserDashboard(t *testing.T) {
 		chromedp.Click(chromedp.ID("save-tenant")),
 	)
 	b.until("the tenant page", `document.querySelector('#tenant-name')`)
+	b.ready("tenant page")
 	if got := b.text("#tenant-name"); got != xssName {
 		t.Fatalf("tenant name shows as %q", got)
 	}
@@ -327,6 +353,7 @@ func TestBrowserDashboard(t *testing.T) {
 	b.do("open the tenant list", chromedp.Navigate(e.url+"/admin/tenants"))
 	row := `#tenant-` + id
 	b.until("the row", `document.querySelector('`+row+` .tenant-link')`)
+	b.ready("tenant list")
 	if got := b.text(row + " .tenant-link"); got != xssName {
 		t.Fatalf("row name shows as %q", got)
 	}
@@ -347,6 +374,7 @@ func TestBrowserDashboard(t *testing.T) {
 	b.screenshots("overview")
 	b.do("open the audit log", chromedp.Navigate(e.url+"/admin/audit"))
 	b.until("audit rows", `document.querySelectorAll('#audit-rows tr').length >= 6`)
+	b.ready("audit log")
 	if got := eval[string](b, `document.querySelector('#audit-rows').textContent`); !strings.Contains(got, "worker.force_restart") || !strings.Contains(got, xssName) {
 		t.Fatalf("audit log: %s", got)
 	}

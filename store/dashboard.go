@@ -228,41 +228,76 @@ func (s *Store) GetTenantRow(ctx context.Context, id string, since time.Time) (T
 	return rows[0], nil
 }
 
-// fillTodayCounts sets InToday and OutToday of rows: one grouped query over
-// message_logs_tenant_direction_idx for the whole page.
+// TodayCountCap bounds the per-tenant message counts of the tenant list
+// and the tenant page: a count above it is reported as TodayCountCap+1
+// (shown as "10,000+"), so a very busy tenant never slows a page down.
+const TodayCountCap = 10000
+
+// countChunk is how many tenants one capped-count statement covers.
+const countChunk = 50
+
+// fillTodayCounts sets InToday and OutToday of rows, each capped at
+// TodayCountCap+1: one statement per chunk of tenants, made of one small
+// index-only count per tenant and direction over
+// message_logs_tenant_direction_idx.
 func (s *Store) fillTodayCounts(ctx context.Context, rows []TenantRow, since time.Time) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	ids := make([]string, len(rows))
-	at := make(map[string]int, len(rows))
-	for i, r := range rows {
-		ids[i] = r.ID
-		at[r.ID] = i
-	}
-	var counts []struct {
-		TenantID  string `gorm:"column:tenant_id"`
-		Direction string `gorm:"column:direction"`
-		N         int64  `gorm:"column:n"`
-	}
-	err := s.db.WithContext(ctx).Raw(`SELECT tenant_id, direction, COUNT(*) AS n FROM message_logs
-		WHERE tenant_id IN ? AND direction IN ('IN', 'OUT') AND id >= ?
-		GROUP BY tenant_id, direction`, ids, logIDFloor(since)).Scan(&counts).Error
-	if err != nil {
-		return fmt.Errorf("store: count today's messages: %w", err)
-	}
-	for _, c := range counts {
-		i, ok := at[c.TenantID]
-		if !ok {
-			continue
+	floor := logIDFloor(since)
+	for start := 0; start < len(rows); start += countChunk {
+		chunk := rows[start:min(start+countChunk, len(rows))]
+		ids := make([]string, len(chunk))
+		for i, r := range chunk {
+			ids[i] = r.ID
 		}
-		if c.Direction == DirIn {
-			rows[i].InToday = c.N
-		} else {
-			rows[i].OutToday = c.N
+		counts, err := s.cappedCounts(ctx, ids, floor)
+		if err != nil {
+			return err
+		}
+		for i := range chunk {
+			chunk[i].InToday, chunk[i].OutToday = counts[i][0], counts[i][1]
 		}
 	}
 	return nil
+}
+
+// cappedCounts counts IN and OUT rows with id >= floor for each tenant,
+// each count stopping at TodayCountCap+1.
+func (s *Store) cappedCounts(ctx context.Context, ids []string, floor int64) ([][2]int64, error) {
+	var q strings.Builder
+	args := make([]any, 0, len(ids)*6)
+	for i, id := range ids {
+		for d, dir := range []string{DirIn, DirOut} {
+			if i > 0 || d > 0 {
+				q.WriteString(" UNION ALL ")
+			}
+			q.WriteString(`SELECT CAST(? AS INTEGER) AS k, (SELECT COUNT(*) FROM (SELECT 1 FROM message_logs
+				WHERE tenant_id = ? AND direction = ? AND id >= ? LIMIT ?) c) AS n`)
+			args = append(args, i*2+d, id, dir, floor, TodayCountCap+1)
+		}
+	}
+	var res []struct {
+		K int   `gorm:"column:k"`
+		N int64 `gorm:"column:n"`
+	}
+	if err := s.db.WithContext(ctx).Raw(q.String(), args...).Scan(&res).Error; err != nil {
+		return nil, fmt.Errorf("store: count today's messages: %w", err)
+	}
+	out := make([][2]int64, len(ids))
+	for _, r := range res {
+		if r.K >= 0 && r.K < 2*len(ids) {
+			out[r.K/2][r.K%2] = r.N
+		}
+	}
+	return out, nil
+}
+
+// CountTenantMessagesSince counts one tenant's IN and OUT rows committed
+// since since, each capped at TodayCountCap+1.
+func (s *Store) CountTenantMessagesSince(ctx context.Context, tenantID string, since time.Time) (in, out int64, err error) {
+	c, err := s.cappedCounts(ctx, []string{tenantID}, logIDFloor(since))
+	if err != nil {
+		return 0, 0, err
+	}
+	return c[0][0], c[0][1], nil
 }
 
 // StateCounts are how many tenants, workers and sessions are in each state.
@@ -318,7 +353,9 @@ func (m MessageCounts) Get(direction, status string) int64 {
 }
 
 // CountMessagesSince counts the log rows committed since since, by
-// direction and status; tenantID "" counts every tenant.
+// direction and status; tenantID "" counts every tenant. It reads every
+// such row (an index range scan), so it suits the overview's totals;
+// per-tenant pages use CountTenantMessagesSince.
 func (s *Store) CountMessagesSince(ctx context.Context, tenantID string, since time.Time) (MessageCounts, error) {
 	q := `SELECT direction, status, COUNT(*) AS n FROM message_logs WHERE id >= ?`
 	args := []any{logIDFloor(since)}
@@ -392,4 +429,61 @@ func (s *Store) MessagesPerHour(ctx context.Context, from time.Time, hours int) 
 		}
 	}
 	return out, nil
+}
+
+// SearchWindow is how many of a tenant's rows SearchLogs examines per call.
+const SearchWindow = 20000
+
+// SearchLogs is ListLogs for a text search, with bounded work: it examines
+// at most window rows (newest first, below opts.BeforeID, of the direction
+// if set; default SearchWindow) and returns the matches among them, up to
+// opts.Limit. next is the cursor to continue the search below the examined
+// rows (pass it as BeforeID), or 0 when the tenant's history is exhausted.
+// When the page is full, continue from the last match instead.
+func (s *Store) SearchLogs(ctx context.Context, tenantID string, opts ListLogsOptions, window int) (rows []MessageLog, next int64, err error) {
+	if window <= 0 {
+		window = SearchWindow
+	}
+	limit := opts.Limit
+	if limit <= 0 {
+		limit = DefaultLogPage
+	}
+	limit = min(limit, MaxLogPage)
+	where := "tenant_id = ?"
+	args := []any{tenantID}
+	if opts.Direction != "" {
+		where += " AND direction = ?"
+		args = append(args, opts.Direction)
+	}
+	if opts.Chat != "" {
+		where += " AND chat = ?"
+		args = append(args, opts.Chat)
+	}
+	if opts.BeforeID > 0 {
+		where += " AND id < ?"
+		args = append(args, opts.BeforeID)
+	}
+	op := "LIKE" // case-insensitive for ASCII in SQLite
+	if s.dialect == DialectPostgres {
+		op = "ILIKE"
+	}
+	db := s.db.WithContext(ctx)
+	windowQ := `SELECT * FROM message_logs WHERE ` + where + ` ORDER BY id DESC LIMIT ?`
+	q := `SELECT * FROM (` + windowQ + `) w WHERE message_text ` + op + ` ? ESCAPE '\' ORDER BY id DESC LIMIT ?`
+	qargs := append(append([]any{}, args...), window, likePattern(opts.Query), limit)
+	if err := db.Raw(q, qargs...).Scan(&rows).Error; err != nil {
+		return nil, 0, fmt.Errorf("store: search logs %s: %w", tenantID, err)
+	}
+	var edge struct {
+		N   int64 `gorm:"column:n"`
+		Low int64 `gorm:"column:low"`
+	}
+	eq := `SELECT COUNT(*) AS n, COALESCE(MIN(id), 0) AS low FROM (SELECT id FROM message_logs WHERE ` + where + ` ORDER BY id DESC LIMIT ?) w`
+	if err := db.Raw(eq, append(append([]any{}, args...), window)...).Scan(&edge).Error; err != nil {
+		return nil, 0, fmt.Errorf("store: search logs %s: %w", tenantID, err)
+	}
+	if edge.N == int64(window) {
+		next = edge.Low
+	}
+	return rows, next, nil
 }

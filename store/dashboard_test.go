@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -148,6 +149,77 @@ func TestDashboardQueries(t *testing.T) {
 			if h.In+h.Out+h.Suppressed != 0 {
 				t.Fatalf("traffic in an earlier hour: %+v", h)
 			}
+		}
+	})
+}
+
+func TestCreateTenantsInBulk(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := ctxT(t)
+		ts := make([]store.Tenant, 1200)
+		for i := range ts {
+			ts[i].Name = fmt.Sprintf("Bulk %d", i)
+			ts[i].PhoneNumber = fmt.Sprintf("+25571%07d", i)
+		}
+		if err := s.CreateTenants(ctx, ts, store.TenantConfig{TemplateType: "support"}); err != nil {
+			t.Fatal(err)
+		}
+		rows, total, err := s.ListTenantRows(ctx, store.TenantRowsOptions{Query: "bulk 1199"})
+		if err != nil || total != 1 || rows[0].WorkerStatus != store.WorkerStopped || rows[0].SessionState != store.SessionDisconnected || rows[0].Status != store.TenantPending {
+			t.Fatalf("bulk tenant: %+v %d %v", rows, total, err)
+		}
+		if cfg, err := s.GetTenantConfig(ctx, ts[7].ID); err != nil || cfg.TemplateType != "support" {
+			t.Fatalf("config: %+v %v", cfg, err)
+		}
+		dup := []store.Tenant{{Name: "x", PhoneNumber: ts[0].PhoneNumber}}
+		if err := s.CreateTenants(ctx, dup, store.TenantConfig{}); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("duplicate phone: %v", err)
+		}
+	})
+}
+
+// Per-tenant counts stop at TodayCountCap+1; text search examines a
+// bounded window and says where to continue.
+func TestCappedCountsAndBoundedSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := ctxT(t)
+		busy := newTenant(t, s, "Busy", "")
+		ops := make([]store.Op, 0, store.TodayCountCap+5)
+		for i := range store.TodayCountCap + 5 {
+			text := "hello"
+			if i%10 == 0 {
+				text = fmt.Sprintf("needle %d", i)
+			}
+			ops = append(ops, store.Op{Insert: &store.MessageLog{TenantID: busy.ID, Direction: store.DirIn, Chat: "c", MessageText: text}})
+		}
+		ops = append(ops, store.Op{Insert: &store.MessageLog{TenantID: busy.ID, Direction: store.DirOut, Chat: "c", MessageText: "reply"}})
+		if err := s.Commit(ctx, ops...); err != nil {
+			t.Fatal(err)
+		}
+		in, out, err := s.CountTenantMessagesSince(ctx, busy.ID, time.Now().Add(-time.Hour))
+		if err != nil || in != store.TodayCountCap+1 || out != 1 {
+			t.Fatalf("capped counts: %d in, %d out, %v", in, out, err)
+		}
+		row, _ := s.GetTenantRow(ctx, busy.ID, time.Now().Add(-time.Hour))
+		if row.InToday != store.TodayCountCap+1 || row.OutToday != 1 {
+			t.Fatalf("row counts: %+v", row)
+		}
+
+		// The newest 100 rows hold 10 needles (the reply is the newest row).
+		rows, next, err := s.SearchLogs(ctx, busy.ID, store.ListLogsOptions{Query: "NEEDLE", Limit: 50}, 100)
+		if err != nil || len(rows) != 10 || next == 0 {
+			t.Fatalf("first window: %d rows, next %d, %v", len(rows), next, err)
+		}
+		more, next2, err := s.SearchLogs(ctx, busy.ID, store.ListLogsOptions{Query: "needle", Limit: 50, BeforeID: next}, 100)
+		if err != nil || len(more) != 10 || more[0].ID >= rows[len(rows)-1].ID || next2 >= next {
+			t.Fatalf("second window: %d rows, next %d, %v", len(more), next2, err)
+		}
+		all, last, err := s.SearchLogs(ctx, busy.ID, store.ListLogsOptions{Query: "needle 1", Limit: store.MaxLogPage}, 100000)
+		if err != nil || len(all) != 112 || last != 0 { // needle 1, 10..19, 100..199, 1000..1999, 10000
+			t.Fatalf("whole history: %d rows, next %d, %v", len(all), last, err)
+		}
+		if r, _, _ := s.SearchLogs(ctx, busy.ID, store.ListLogsOptions{Query: "needle", Direction: store.DirOut}, 100); len(r) != 0 {
+			t.Fatal("direction filter")
 		}
 	})
 }

@@ -98,6 +98,14 @@ func itoa(n int64) string {
 	return string(out)
 }
 
+// countLabel shows a capped per-tenant count ("10,000+" past the cap).
+func countLabel(n int64) string {
+	if n > store.TodayCountCap {
+		return itoa(store.TodayCountCap) + "+"
+	}
+	return itoa(n)
+}
+
 // TenantURL is the path of a tenant's page, or of one of its actions when
 // parts are given ("start", "logs"...).
 func TenantURL(id string, parts ...string) string {
