@@ -65,6 +65,8 @@ const (
 	// firstLoginTimeout bounds the first login after a successful pairing;
 	// the linking slot is released when it passes.
 	firstLoginTimeout = time.Minute
+	// firstQRTimeout bounds the wait for the first QR code of an attempt.
+	firstQRTimeout = 30 * time.Second
 	// pairDisplayName is how the device is listed on the phone; WhatsApp
 	// wants "Browser (OS)".
 	pairDisplayName = "Chrome (Linux)"
@@ -288,6 +290,16 @@ func (l *Link) startPairingLocked() {
 // QR codes (events.QR).
 func (l *Link) openLoginSocketLocked(attempt int) {
 	l.setStateLocked(stPairing)
+	// An attempt that never gets a QR code must not hold its slot forever.
+	l.stopTimerLocked()
+	l.timer = time.AfterFunc(firstQRTimeout, func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.closed || l.attempt != attempt || l.state != stPairing || l.qr != "" || l.pairCode != "" {
+			return
+		}
+		l.endPairingLocked("WhatsApp sent no QR code")
+	})
 	cli := l.cli
 	go func() {
 		err := cli.Connect()
