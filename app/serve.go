@@ -42,15 +42,17 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	handler, err := newServer(ctx, rt, cfg)
-	if err != nil {
-		_ = rt.close(context.Background())
-		return err
-	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		_ = rt.close(context.Background())
 		return fmt.Errorf("serve: listen on %s: %w", cfg.Addr, err)
+	}
+	cfg.Addr = ln.Addr().String() // the port actually bound, for the setup link
+	handler, err := newServer(ctx, rt, cfg)
+	if err != nil {
+		_ = ln.Close()
+		_ = rt.close(context.Background())
+		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
