@@ -344,13 +344,16 @@ func (a *actor) Inbound(in Inbound) (ok bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), a.sup.opts.InboundTimeout)
 	defer cancel()
 	sender := bareUser(in.Sender)
-	if in.FromMe {
-		return a.inboundFromMe(ctx, in)
-	}
 	key := dedupKey(in.Chat, sender, in.ID)
-	var dup bool
-	if err := a.call(ctx, func() { dup = a.seen.has(key) }); err != nil {
+	var (
+		dup bool
+		own string // the session belongs to the loop: read it there
+	)
+	if err := a.call(ctx, func() { dup, own = a.seen.has(key), a.ownNumber() }); err != nil {
 		return false
+	}
+	if in.FromMe {
+		return a.inboundFromMe(ctx, in, own)
 	}
 	if dup {
 		a.sup.metrics.duplicates.Add(1)
@@ -361,7 +364,7 @@ func (a *actor) Inbound(in Inbound) (ok bool) {
 		Direction:   store.DirIn,
 		Chat:        in.Chat,
 		FromNumber:  sender,
-		ToNumber:    a.ownNumber(),
+		ToNumber:    own,
 		MessageText: in.Text,
 		WAMessageID: in.ID,
 		Status:      store.StatusReceived,
@@ -405,12 +408,12 @@ func (a *actor) Inbound(in Inbound) (ok bool) {
 
 // inboundFromMe logs a message the business sent from its own phone and
 // pauses the bot in that chat: a human has taken over.
-func (a *actor) inboundFromMe(ctx context.Context, in Inbound) bool {
+func (a *actor) inboundFromMe(ctx context.Context, in Inbound, own string) bool {
 	row := &store.MessageLog{
 		TenantID:    a.id,
 		Direction:   store.DirOut,
 		Chat:        in.Chat,
-		FromNumber:  a.ownNumber(),
+		FromNumber:  own,
 		ToNumber:    bareUser(in.Chat),
 		MessageText: in.Text,
 		WAMessageID: in.ID,
@@ -478,7 +481,7 @@ func (a *actor) publishMessage(m store.MessageLog) {
 	a.sup.broker.publish(Change{TenantID: a.id, Kind: ChangeMessage, Message: m})
 }
 
-// ownNumber is the tenant's linked phone number, if known.
+// ownNumber is the tenant's linked phone number, if known. Loop only.
 func (a *actor) ownNumber() string {
 	return bareUser(a.session.JID)
 }

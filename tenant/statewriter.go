@@ -23,6 +23,7 @@ type stateWriter struct {
 	mu       sync.Mutex
 	workers  map[string]store.Worker
 	sessions map[string]store.WhatsAppSession
+	writing  map[string]store.WhatsAppSession // taken by the flush in progress, not yet in the database
 }
 
 func newStateWriter(st *store.Store, log *slog.Logger, b *broker) *stateWriter {
@@ -58,11 +59,15 @@ func (w *stateWriter) saveSessionNow(x store.WhatsAppSession) {
 	}
 }
 
-// pendingSession returns a session state not yet written, if any.
+// pendingSession returns a session state not yet written, if any,
+// including one a flush is writing right now.
 func (w *stateWriter) pendingSession(id string) (store.WhatsAppSession, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	s, ok := w.sessions[id]
+	if s, ok := w.sessions[id]; ok {
+		return s, true
+	}
+	s, ok := w.writing[id]
 	return s, ok
 }
 
@@ -94,7 +99,13 @@ func (w *stateWriter) flush(ctx context.Context) error {
 	}
 	w.workers = make(map[string]store.Worker)
 	w.sessions = make(map[string]store.WhatsAppSession)
+	w.writing = sessions
 	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.writing = nil
+		w.mu.Unlock()
+	}()
 
 	ws := make([]store.Worker, 0, len(workers))
 	for _, x := range workers {

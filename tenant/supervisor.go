@@ -396,7 +396,7 @@ func (s *Supervisor) PairPhone(ctx context.Context, id, phone string) (string, e
 	select {
 	case <-pairing:
 	case <-wait.Done():
-		return "", fmt.Errorf("tenant: pair %s: no pairing attempt started: %w", id, wait.Err())
+		return "", fmt.Errorf("tenant: pair %s: no QR code showing yet (the tenant may be waiting for a linking slot; try again shortly): %w", id, wait.Err())
 	}
 	code, err := a.link.PairPhone(ctx, phone)
 	if err != nil {
