@@ -1,6 +1,8 @@
 package app
 
 import (
+	"errors"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,29 +49,55 @@ func (w *web) tenantStatusStream(c echo.Context, t store.Tenant) error {
 	if err != nil {
 		return err
 	}
+	var lastWorker *store.Worker
+	var lastSession *store.WhatsAppSession
+	// send renders the live parts. It returns errStreamGone when the
+	// stream cannot go on (the client left, the tenant was deleted); other
+	// errors are worth a retry at the next tick.
 	send := func() error {
 		cur, err := w.loadTenant(c)
 		if err != nil {
+			var he *echo.HTTPError
+			if errors.As(err, &he) && he.Code == http.StatusNotFound {
+				return errStreamGone
+			}
 			return err
 		}
 		status, link, err := w.tenantState(c, cur)
 		if err != nil {
 			return err
 		}
+		// The changes themselves are the newest state: the supervisor's
+		// stored copy can lag behind while its state writer flushes.
+		if lastWorker != nil {
+			status.Worker = *lastWorker
+			link.Running = lastWorker.Status == store.WorkerRunning || lastWorker.Status == store.WorkerStarting
+		}
+		if lastSession != nil {
+			seen := status.Session.LastSeenAt
+			status.Session, link.Session = *lastSession, *lastSession
+			status.Session.LastSeenAt, link.Session.LastSeenAt = seen, seen
+		}
 		status.OOB, link.OOB = true, true
-		return stream.send("update", views.StatusUpdate(status, link))
+		if err := stream.send("update", views.StatusUpdate(status, link)); err != nil {
+			return errStreamGone
+		}
+		return nil
 	}
 	// The page was rendered just before this connection: anything that
 	// changed in between is sent now.
-	if err := send(); err != nil {
+	dirty := false
+	if err := send(); errors.Is(err, errStreamGone) {
 		return nil
+	} else if err != nil {
+		w.log.Warn("tenant status stream", "tenant_id", t.ID, "err", err)
+		dirty = true
 	}
 	ctx := c.Request().Context()
 	flush := time.NewTicker(statusFlush)
 	defer flush.Stop()
 	ping := time.NewTicker(ssePing)
 	defer ping.Stop()
-	dirty := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -80,8 +108,13 @@ func (w *web) tenantStatusStream(c echo.Context, t store.Tenant) error {
 			if !ok {
 				return nil
 			}
-			if ch.Kind != tenant.ChangeMessage {
-				dirty = true
+			switch ch.Kind {
+			case tenant.ChangeWorker:
+				wk := ch.Worker
+				lastWorker, dirty = &wk, true
+			case tenant.ChangeSession:
+				ss := ch.Session
+				lastSession, dirty = &ss, true
 			}
 		case <-ping.C:
 			if err := stream.ping(); err != nil {
@@ -92,9 +125,11 @@ func (w *web) tenantStatusStream(c echo.Context, t store.Tenant) error {
 				continue
 			}
 			dirty = false
-			if err := send(); err != nil {
-				w.log.Debug("tenant status stream ended", "tenant_id", t.ID, "err", err)
+			if err := send(); errors.Is(err, errStreamGone) {
 				return nil
+			} else if err != nil {
+				w.log.Warn("tenant status stream; retrying", "tenant_id", t.ID, "err", err)
+				dirty = true
 			}
 		}
 	}

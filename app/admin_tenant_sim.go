@@ -37,13 +37,14 @@ func (w *web) adminTenantSimScan(c echo.Context) error {
 	}
 	status := http.StatusOK
 	errMsg := ""
+	var connected *store.WhatsAppSession
 	if _, err := w.sim.Scan(t.ID); err != nil {
 		errMsg, status = "The phone is not showing a QR code right now. Start the worker first.", http.StatusConflict
 		w.audit(c, "sim.scan", t.ID, t.Name, "no QR code showing")
 	} else {
 		w.audit(c, "sim.scan", t.ID, t.Name, "")
 		w.log.Info("simulated QR scan", "tenant_id", t.ID)
-		w.waitConnected(c, t.ID, 3*time.Second)
+		connected = w.waitConnected(c, t.ID, 3*time.Second)
 	}
 	if !isHTMX(c) {
 		if errMsg != "" {
@@ -56,24 +57,35 @@ func (w *web) adminTenantSimScan(c echo.Context) error {
 		return err
 	}
 	link.Error = errMsg
+	if connected != nil {
+		// What waitConnected saw: a second read can briefly return the
+		// state from before while the supervisor flushes its writes.
+		seen := link.Session.LastSeenAt
+		link.Session, link.Session.LastSeenAt = *connected, seen
+	}
 	return w.render(c, status, views.TenantQR(link))
 }
 
 // waitConnected waits a little for a linked phone's session to read
-// CONNECTED, so the answer shows it.
-func (w *web) waitConnected(c echo.Context, id string, d time.Duration) {
+// CONNECTED, so the answer shows it, and returns that session (nil if it
+// did not get there in time).
+func (w *web) waitConnected(c echo.Context, id string, d time.Duration) *store.WhatsAppSession {
 	ctx, cancel := reqCtx(c, d)
 	defer cancel()
 	for ctx.Err() == nil {
 		st, err := w.sup.Status(ctx, id)
-		if err != nil || st.Session.State == store.SessionConnected {
-			return
+		if err != nil {
+			return nil
+		}
+		if st.Session.State == store.SessionConnected {
+			return &st.Session
 		}
 		select {
 		case <-ctx.Done():
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+	return nil
 }
 
 // adminTenantSimMessage delivers a message from a simulated customer
