@@ -412,3 +412,81 @@ func TestOverviewAttention(t *testing.T) {
 	}
 	_ = tenant.ErrUnknownTenant
 }
+
+// Logs page through "Older"; 64 KiB of markup in the try-it box, the
+// simulated customer's message and the search boxes is taken as text and
+// shown escaped; a sign-in never redirects off the site.
+func TestLogsPagingAndLongInput(t *testing.T) {
+	e := newWebEnv(t, storetest.SQLite(t))
+	c := adminClient(t, e)
+	tn := e.tenant("Paged")
+	ctx := context.Background()
+	var ops []store.Op
+	for i := range 120 {
+		ops = append(ops, store.Op{Insert: &store.MessageLog{TenantID: tn.ID, Direction: store.DirIn, Chat: "255700000001@s.whatsapp.net", MessageText: fmt.Sprintf("message %03d", i)}})
+	}
+	if err := e.st.Commit(ctx, ops...); err != nil {
+		t.Fatal(err)
+	}
+	base := "/admin/tenants/" + tn.ID
+	older := regexp.MustCompile(`id="older-logs" href="([^"]+)"`)
+	page := c.get(base+"/logs", "HX-Request", "true")
+	var seen []string
+	for pages := 1; ; pages++ {
+		n := strings.Count(page.body, `class="log-row in"`)
+		seen = append(seen, fmt.Sprint(n))
+		m := older.FindStringSubmatch(page.body)
+		if m == nil {
+			break
+		}
+		if pages > 5 {
+			t.Fatal("too many pages")
+		}
+		page = c.get(strings.ReplaceAll(m[1], "&amp;", "&"), "HX-Request", "true")
+	}
+	if strings.Join(seen, ",") != "50,50,20" || !strings.Contains(page.body, "message 000") {
+		t.Fatalf("pages of %s rows", strings.Join(seen, ","))
+	}
+
+	huge := strings.Repeat(xssMessage, 65536/len(xssMessage))
+	r := c.post(base+"/try", url.Values{"message": {huge}}, "HX-Request", "true")
+	if r.status != http.StatusOK || strings.Contains(r.body, xssMessage) || !strings.Contains(r.body, "&lt;script&gt;") {
+		t.Fatalf("64 KiB try-it: %d", r.status)
+	}
+	if err := e.rt.sup.Start(ctx, tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a QR code", 10*time.Second, func() bool { return e.rt.sim.Pairing(tn.ID) })
+	if _, err := e.rt.sim.Scan(tn.ID); err != nil {
+		t.Fatal(err)
+	}
+	r = c.post(base+"/sim/message", url.Values{"from": {"+254700000009"}, "text": {huge}}, "HX-Request", "true")
+	if r.status != http.StatusOK {
+		t.Fatalf("64 KiB customer message: %d %s", r.status, r.body)
+	}
+	waitFor(t, "the long message logged", 10*time.Second, func() bool {
+		rows, _ := e.st.ListLogs(ctx, tn.ID, store.ListLogsOptions{Chat: "254700000009@s.whatsapp.net"})
+		return len(rows) > 0 && rows[len(rows)-1].MessageText == huge
+	})
+	if body := c.get(base + "?q=" + url.QueryEscape(xssMessage)).body; strings.Contains(body, xssMessage) || !strings.Contains(body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Fatal("search box or log not escaped")
+	}
+	if body := c.get("/admin/tenants?q=" + url.QueryEscape(huge)).body; strings.Contains(body, xssMessage) {
+		t.Fatal("tenant search not escaped")
+	}
+
+	// next never leaves the site.
+	for _, next := range []string{"//evil.example/x", "https://evil.example", "/\\evil.example", "/portal"} {
+		c2 := e.client()
+		c2.get("/admin/login")
+		r := c2.post("/admin/login", url.Values{"email": {"ops@example.com"}, "password": {"admin-password-1"}, "next": {next}})
+		if loc := r.header.Get("Location"); loc != "/admin" {
+			t.Errorf("next=%q: redirected to %q", next, loc)
+		}
+	}
+	c3 := e.client()
+	c3.get("/admin/login")
+	if r := c3.post("/admin/login", url.Values{"email": {"ops@example.com"}, "password": {"admin-password-1"}, "next": {base + "/edit"}}); r.header.Get("Location") != base+"/edit" {
+		t.Errorf("next to a dashboard page: %q", r.header.Get("Location"))
+	}
+}
