@@ -139,11 +139,10 @@ func (s *Store) ListLogs(ctx context.Context, tenantID string, opts ListLogsOpti
 // same WhatsApp message id.
 func (s *Store) PendingReplies(ctx context.Context, tenantID string) ([]MessageLog, error) {
 	var out []MessageLog
-	// The literal IN term lets both databases use the partial index
-	// message_logs_open_idx.
+	// The literal status term lets both databases use the partial index
+	// message_logs_pending_idx.
 	err := s.db.WithContext(ctx).
-		Where("tenant_id = ? AND status IN ('pending', 'received') AND status = ? AND direction = ?",
-			tenantID, StatusPending, DirOut).
+		Where("tenant_id = ? AND status = 'pending' AND direction = ?", tenantID, DirOut).
 		Order("created_at").Order("id").
 		Find(&out).Error
 	if err != nil {
@@ -157,9 +156,11 @@ func (s *Store) PendingReplies(ctx context.Context, tenantID string) ([]MessageL
 // first: messages a crash left between logging and replying.
 func (s *Store) UnansweredInbound(ctx context.Context, tenantID string, since time.Time) ([]MessageLog, error) {
 	var out []MessageLog
+	// Ids are Unix milliseconds << 20 (see idGen), so the id bound lets
+	// (tenant_id, direction, id) narrow the scan to the window.
 	err := s.db.WithContext(ctx).
-		Where("tenant_id = ? AND status IN ('pending', 'received') AND status = ? AND direction = ? AND created_at >= ?",
-			tenantID, StatusReceived, DirIn, since.UTC()).
+		Where("tenant_id = ? AND direction = ? AND id >= ? AND status = ? AND created_at >= ?",
+			tenantID, DirIn, since.UnixMilli()<<20, StatusReceived, since.UTC()).
 		Where("NOT EXISTS (SELECT 1 FROM message_logs r WHERE r.reply_to = message_logs.id AND r.tenant_id = message_logs.tenant_id)").
 		Order("created_at").Order("id").
 		Find(&out).Error

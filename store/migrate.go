@@ -259,6 +259,22 @@ func migrations() []migration {
 				`CREATE INDEX message_logs_tenant_direction_idx ON message_logs (tenant_id, direction, id)`,
 			},
 		},
+		{
+			// The crash-recovery index held every IN row (they keep status
+			// received), costing each insert. Pending replies get a small
+			// index of their own; unanswered IN rows are found through
+			// (tenant_id, direction, id), since ids follow commit time.
+			version: 4,
+			name:    "smaller_recovery_index",
+			postgres: []string{
+				`DROP INDEX IF EXISTS message_logs_open_idx`,
+				`CREATE INDEX message_logs_pending_idx ON message_logs (tenant_id, created_at, id) WHERE status = 'pending'`,
+			},
+			sqlite: []string{
+				`DROP INDEX IF EXISTS message_logs_open_idx`,
+				`CREATE INDEX message_logs_pending_idx ON message_logs (tenant_id, created_at, id) WHERE status = 'pending'`,
+			},
+		},
 	}
 }
 
