@@ -93,46 +93,28 @@ func (w *web) tenantStatusStream(c echo.Context, t store.Tenant) error {
 		w.log.Warn("tenant status stream", "tenant_id", t.ID, "err", err)
 		dirty = true
 	}
-	ctx := c.Request().Context()
-	flush := time.NewTicker(statusFlush)
-	defer flush.Stop()
-	ping := time.NewTicker(ssePing)
-	defer ping.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-w.done:
-			return nil
-		case ch, ok := <-sub.C:
-			if !ok {
-				return nil
-			}
-			switch ch.Kind {
-			case tenant.ChangeWorker:
-				wk := ch.Worker
-				lastWorker, dirty = &wk, true
-			case tenant.ChangeSession:
-				ss := ch.Session
-				lastSession, dirty = &ss, true
-			}
-		case <-ping.C:
-			if err := stream.ping(); err != nil {
-				return nil
-			}
-		case <-flush.C:
-			if !dirty {
-				continue
-			}
-			dirty = false
-			if err := send(); errors.Is(err, errStreamGone) {
-				return nil
-			} else if err != nil {
-				w.log.Warn("tenant status stream; retrying", "tenant_id", t.ID, "err", err)
-				dirty = true
-			}
+	return stream.pump(w.done, sub, statusFlush, func(ch tenant.Change) {
+		switch ch.Kind {
+		case tenant.ChangeWorker:
+			wk := ch.Worker
+			lastWorker, dirty = &wk, true
+		case tenant.ChangeSession:
+			ss := ch.Session
+			lastSession, dirty = &ss, true
 		}
-	}
+	}, func(lost bool) error {
+		if !dirty && !lost {
+			return nil
+		}
+		dirty = false
+		err := send()
+		if err != nil && !errors.Is(err, errStreamGone) {
+			w.log.Warn("tenant status stream; retrying", "tenant_id", t.ID, "err", err)
+			dirty = true
+			return nil
+		}
+		return err
+	})
 }
 
 // logFilter is a log stream's filters.
@@ -193,46 +175,26 @@ func (w *web) tenantLogStream(c echo.Context, t store.Tenant) error {
 		}
 	}
 	catchUp()
-	ctx := c.Request().Context()
-	flush := time.NewTicker(logFlush)
-	defer flush.Stop()
-	ping := time.NewTicker(ssePing)
-	defer ping.Stop()
-	dropped := 0
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-w.done:
-			return nil
-		case ch, ok := <-sub.C:
-			if !ok {
-				return nil
-			}
-			if ch.Kind == tenant.ChangeMessage {
-				queue(ch.Message)
-			}
-		case <-ping.C:
-			if err := stream.ping(); err != nil {
-				return nil
-			}
-		case <-flush.C:
-			if d := sub.Dropped(); d > dropped {
-				dropped = d
-				catchUp()
-			}
-			if len(added) == 0 && len(changed) == 0 {
-				continue
-			}
-			// Newest first, as the table lists them.
-			slices.SortFunc(added, func(a, b store.MessageLog) int { return cmpID(b.ID, a.ID) })
-			err := stream.send("log", views.LogTail(added, changed, time.Now()))
-			added, changed = added[:0], changed[:0]
-			if err != nil {
-				return nil
-			}
+	return stream.pump(w.done, sub, logFlush, func(ch tenant.Change) {
+		if ch.Kind == tenant.ChangeMessage {
+			queue(ch.Message)
 		}
-	}
+	}, func(lost bool) error {
+		if lost {
+			catchUp()
+		}
+		if len(added) == 0 && len(changed) == 0 {
+			return nil
+		}
+		// Newest first, as the table lists them.
+		slices.SortFunc(added, func(a, b store.MessageLog) int { return cmpID(b.ID, a.ID) })
+		err := stream.send("log", views.LogTail(added, changed, time.Now()))
+		added, changed = added[:0], changed[:0]
+		if err != nil {
+			return errStreamGone
+		}
+		return nil
+	})
 }
 
 func cmpID(a, b int64) int {

@@ -38,76 +38,52 @@ func (w *web) adminTenantsEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	flush := time.NewTicker(rowsFlush)
-	defer flush.Stop()
-	refresh := time.NewTicker(rowsRefresh)
-	defer refresh.Stop()
-	ping := time.NewTicker(ssePing)
-	defer ping.Stop()
-
 	// Latest live state per changed tenant, laid over the stored row: the
 	// supervisor's state writer may not have flushed it yet.
 	workers := map[string]store.Worker{}
 	sessions := map[string]store.WhatsAppSession{}
 	// Everything is sent once at the start: rows may have changed between
-	// the page load and this connection.
+	// the page load and this connection. Later, every row is redrawn every
+	// rowsRefresh (last seen moves on) and after lost changes.
 	dirty := map[string]bool{}
-	for id := range want {
-		dirty[id] = true
-	}
-	dropped := 0
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-w.done:
-			return nil
-		case ch, ok := <-sub.C:
-			if !ok {
-				return nil
-			}
-			if !want[ch.TenantID] {
-				continue
-			}
-			dirty[ch.TenantID] = true
-			switch ch.Kind {
-			case tenant.ChangeWorker:
-				workers[ch.TenantID] = ch.Worker
-			case tenant.ChangeSession:
-				sessions[ch.TenantID] = ch.Session
-			}
-		case <-refresh.C:
-			for id := range want {
-				dirty[id] = true
-			}
-		case <-ping.C:
-			if err := stream.ping(); err != nil {
-				return nil
-			}
-		case <-flush.C:
-			if d := sub.Dropped(); d > dropped {
-				dropped = d
-				for id := range want {
-					dirty[id] = true
-				}
-			}
-			if len(dirty) == 0 {
-				continue
-			}
-			ids := make([]string, 0, len(dirty))
-			for id := range dirty {
-				ids = append(ids, id)
-			}
-			clear(dirty)
-			if err := w.sendRows(c, stream, ids, workers, sessions); err != nil {
-				if errors.Is(err, errStreamGone) {
-					return nil
-				}
-				w.log.Warn("tenant list stream", "err", err)
-			}
+	markAll := func() {
+		for id := range want {
+			dirty[id] = true
 		}
 	}
+	markAll()
+	refreshed := time.Now()
+	return stream.pump(w.done, sub, rowsFlush, func(ch tenant.Change) {
+		if !want[ch.TenantID] {
+			return
+		}
+		dirty[ch.TenantID] = true
+		switch ch.Kind {
+		case tenant.ChangeWorker:
+			workers[ch.TenantID] = ch.Worker
+		case tenant.ChangeSession:
+			sessions[ch.TenantID] = ch.Session
+		}
+	}, func(lost bool) error {
+		if lost || time.Since(refreshed) >= rowsRefresh {
+			markAll()
+			refreshed = time.Now()
+		}
+		if len(dirty) == 0 {
+			return nil
+		}
+		ids := make([]string, 0, len(dirty))
+		for id := range dirty {
+			ids = append(ids, id)
+		}
+		clear(dirty)
+		err := w.sendRows(c, stream, ids, workers, sessions)
+		if err != nil && !errors.Is(err, errStreamGone) {
+			w.log.Warn("tenant list stream", "err", err)
+			return nil
+		}
+		return err
+	})
 }
 
 var errStreamGone = errors.New("app: event stream closed")

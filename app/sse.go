@@ -2,12 +2,15 @@ package app
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
+
+	"github.com/flowhq/flowhq/tenant"
 )
 
 // Server-sent events. Live pages open an EventSource (htmx's SSE
@@ -76,4 +79,43 @@ func (s *sseStream) ping() error {
 		return fmt.Errorf("app: sse ping: %w", err)
 	}
 	return s.flush()
+}
+
+// pump runs a live stream until the client leaves, the server stops (done)
+// or the subscription ends. Every change goes to onChange; every `every`,
+// onTick sends what accumulated, so a burst of changes becomes one event.
+// lost tells onTick that the subscription dropped changes since the last
+// tick (a slow client), so it should redraw from the database. onTick
+// returning errStreamGone ends the stream; it handles other errors itself.
+func (s *sseStream) pump(done <-chan struct{}, sub *tenant.Subscription, every time.Duration, onChange func(tenant.Change), onTick func(lost bool) error) error {
+	ctx := s.c.Request().Context()
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	ping := time.NewTicker(ssePing)
+	defer ping.Stop()
+	dropped := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-done:
+			return nil
+		case ch, ok := <-sub.C:
+			if !ok {
+				return nil
+			}
+			onChange(ch)
+		case <-ping.C:
+			if err := s.ping(); err != nil {
+				return nil
+			}
+		case <-tick.C:
+			d := sub.Dropped()
+			lost := d > dropped
+			dropped = d
+			if err := onTick(lost); errors.Is(err, errStreamGone) {
+				return nil
+			}
+		}
+	}
 }
