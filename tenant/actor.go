@@ -374,12 +374,11 @@ func (a *actor) Inbound(in Inbound) (ok bool) {
 		a.log.Warn("store inbound message; WhatsApp will deliver it again", "err", err, "chat", in.Chat)
 		return false
 	}
-	a.sup.metrics.messagesIn.Add(1)
-	if row.ID != 0 {
-		a.publishMessage(*row)
-	}
 	recovered := false
-	if row.ID == 0 {
+	if row.ID != 0 {
+		a.sup.metrics.messagesIn.Add(1)
+		a.publishMessage(*row)
+	} else {
 		// Already stored by an earlier delivery. If no run answered it yet,
 		// answer it now; the lane checks for an existing reply first.
 		prev, err := a.sup.opts.Store.GetLogByKey(ctx, a.id, store.DirIn, in.Chat, in.ID)
@@ -393,7 +392,7 @@ func (a *actor) Inbound(in Inbound) (ok bool) {
 		}
 		row, recovered = &prev, true
 	}
-	in2 := *row
+	stored := *row
 	// If the actor is gone, the row stays unanswered and the next run's
 	// recovery answers it; the message itself is safe, so acknowledge.
 	a.notify(func() {
@@ -401,7 +400,7 @@ func (a *actor) Inbound(in Inbound) (ok bool) {
 			return
 		}
 		a.seen.add(key)
-		a.dispatchInbound(in2, recovered)
+		a.dispatchInbound(stored, recovered)
 	})
 	return true
 }
