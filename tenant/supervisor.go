@@ -113,9 +113,7 @@ func NewSupervisor(opts Options) (*Supervisor, error) {
 // Shutdown for that.
 func (s *Supervisor) Run(ctx context.Context) error {
 	go s.states.run(s.root, s.opts.StateFlush)
-	if err := s.boot(ctx); err != nil {
-		return err
-	}
+	s.boot(ctx)
 	tick := time.NewTicker(s.opts.HeartbeatInterval)
 	defer tick.Stop()
 	prev := time.Now()
@@ -133,8 +131,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 }
 
 // boot starts the workers of all ACTIVE tenants. While the database cannot
-// be reached it keeps trying with backoff.
-func (s *Supervisor) boot(ctx context.Context) error {
+// be reached it keeps trying with backoff, until ctx ends or the supervisor
+// shuts down.
+func (s *Supervisor) boot(ctx context.Context) {
 	for attempt := 1; ; attempt++ {
 		ids, err := s.opts.Store.ListTenantIDsByStatus(ctx, store.TenantActive)
 		if err == nil {
@@ -142,10 +141,10 @@ func (s *Supervisor) boot(ctx context.Context) error {
 				s.launch(id)
 			}
 			s.log.Info("supervisor started", "tenants", len(ids))
-			return nil
+			return
 		}
 		if ctx.Err() != nil || s.root.Err() != nil {
-			return nil // stopped while booting
+			return // stopped while booting
 		}
 		delay := backoff(s.opts, attempt)
 		s.log.Warn("boot: cannot list tenants; retrying", "err", err, "retry_in", delay)
@@ -154,10 +153,10 @@ func (s *Supervisor) boot(ctx context.Context) error {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return nil
+			return
 		case <-s.root.Done():
 			t.Stop()
-			return nil
+			return
 		}
 	}
 }
