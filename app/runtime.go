@@ -89,9 +89,7 @@ func startRuntime(ctx context.Context, cfg Config, st *store.Store, log *slog.Lo
 	}
 	go func() {
 		defer close(r.stopped)
-		if err := r.sup.Run(context.WithoutCancel(ctx)); err != nil {
-			log.Error("supervisor stopped", "err", err)
-		}
+		r.sup.Run(context.WithoutCancel(ctx))
 	}()
 	return r, nil
 }

@@ -69,9 +69,7 @@ func newHarness(t *testing.T, st *store.Store, net *sim.Network, tune func(*tena
 	ran := make(chan struct{})
 	go func() {
 		defer close(ran)
-		if err := sup.Run(ctx); err != nil {
-			t.Errorf("supervisor run: %v", err)
-		}
+		sup.Run(ctx)
 	}()
 	h := &harness{t: t, st: st, net: net, sup: sup}
 	t.Cleanup(func() { h.shutdown(); cancel(); <-ran })

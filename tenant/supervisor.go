@@ -109,9 +109,9 @@ func NewSupervisor(opts Options) (*Supervisor, error) {
 }
 
 // Run starts the actors of all ACTIVE tenants, then keeps the heartbeat and
-// the state writer going until ctx ends. It does not stop the actors: call
-// Shutdown for that.
-func (s *Supervisor) Run(ctx context.Context) error {
+// the state writer going until ctx ends or Shutdown. It does not stop the
+// actors: call Shutdown for that.
+func (s *Supervisor) Run(ctx context.Context) {
 	go s.states.run(s.root, s.opts.StateFlush)
 	s.boot(ctx)
 	tick := time.NewTicker(s.opts.HeartbeatInterval)
@@ -120,9 +120,9 @@ func (s *Supervisor) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-s.root.Done():
-			return nil
+			return
 		case now := <-tick.C:
 			s.heartbeat(ctx, prev, now)
 			prev = now

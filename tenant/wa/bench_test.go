@@ -151,7 +151,7 @@ func startBenchProcess(b *testing.B, st *store.Store, srv *watest.Server, linkin
 	p := &benchProcess{b: b, st: st, srv: srv, m: m, sup: sup, cancel: cancel, ran: make(chan struct{})}
 	go func() {
 		defer close(p.ran)
-		_ = sup.Run(ctx)
+		sup.Run(ctx)
 	}()
 	b.Cleanup(p.stop)
 	return p
