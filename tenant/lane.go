@@ -163,7 +163,7 @@ func (a *actor) process(j job) {
 	}
 	switch j.decision {
 	case warn:
-		out.MessageText = rateLimitNotice(res.Language)
+		out.MessageText = templates.RateLimitNotice(res.Language)
 		out.Source = store.SourceSystem
 	case suppress:
 		out.Status = store.StatusSuppressed
@@ -238,13 +238,4 @@ func (a *actor) sendWhenConnected(ctx context.Context, out *store.MessageLog) er
 			return ctx.Err()
 		}
 	}
-}
-
-// rateLimitNotice is the one polite message a customer gets when the
-// tenant's reply limit is reached, in the language of the reply it replaces.
-func rateLimitNotice(lang templates.Language) string {
-	if lang == templates.Swahili {
-		return "Asante kwa ujumbe wako! Tunapokea jumbe nyingi kwa sasa, kwa hivyo majibu ya kiotomatiki yamesimama kwa muda mfupi. Tutakujibu hivi punde."
-	}
-	return "Thanks for your message! We are receiving a lot of messages right now, so automatic replies are paused for a moment. We will get back to you shortly."
 }
