@@ -36,7 +36,6 @@ func (w *web) routes() http.Handler {
 	e.GET("/healthz", healthz)
 	e.GET("/readyz", readyz(w))
 	e.GET("/static/:name", staticAsset)
-	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, adminHome) })
 
 	// Signing in and out, and the one-time setup of the first admin.
 	e.GET("/admin/login", w.adminLoginForm)
@@ -71,8 +70,11 @@ func (w *web) routes() http.Handler {
 	admin(http.MethodPost, "/admin/tenants/:id/sim/message", w.adminTenantSimMessage)
 	admin(http.MethodGet, "/admin/audit", w.adminAudit)
 
-	// The JSON API lands later; until then every /api path is a JSON 404.
-	e.Any("/api/*", func(c echo.Context) error { return errNotFound("API endpoint") })
+	// Feature areas keep their routes beside their handlers.
+	w.publicRoutes(e)  // the landing page and setup requests: public_routes.go
+	w.portalRoutes(e)  // the tenant portal: portal_routes.go
+	w.apiRoutes(e)     // the JSON API: api_routes.go
+	w.metricsRoutes(e) // Prometheus metrics: metrics.go
 	return e
 }
 

@@ -30,6 +30,7 @@ const (
 	SourceBot      = "bot"
 	SourceHuman    = "human"
 	SourceSystem   = "system"
+	SourceAPI      = "api" // OUT rows sent through the JSON API
 )
 
 // MessageLog is one message in either direction. Rows are written through

@@ -20,8 +20,7 @@ type migration struct {
 	sqlite   []string
 }
 
-// migrations returns the schema history, oldest first. Later issues
-// (users, sessions, audit log, API tokens, webhooks) append to it.
+// migrations returns the schema history, oldest first.
 func migrations() []migration {
 	return []migration{
 		{
@@ -275,6 +274,11 @@ func migrations() []migration {
 				`CREATE INDEX message_logs_pending_idx ON message_logs (tenant_id, created_at, id) WHERE status = 'pending'`,
 			},
 		},
+		// Later features keep their schema beside their code.
+		chatsMigration(),    // 5: chat.go
+		portalMigration(),   // 6: setup_request.go, invite.go
+		apiTokenMigration(), // 7: api_token.go
+		webhookMigration(),  // 8: webhook.go
 	}
 }
 

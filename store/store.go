@@ -119,6 +119,15 @@ type Config struct {
 	// 8 on SQLite (where all writes serialize anyway and WAL readers run in
 	// parallel).
 	MaxOpenConns int
+	// ObserveBatch, when set, is called after each committed log batch
+	// (for metrics). It must be quick and must not call the Store.
+	ObserveBatch func(BatchInfo)
+}
+
+// BatchInfo describes one committed log writer batch.
+type BatchInfo struct {
+	Ops  int           // inserts and updates in the transaction
+	Took time.Duration // from the first attempt's start to COMMIT
 }
 
 // Store is the database handle shared by the whole process. It is safe for

@@ -230,6 +230,7 @@ type writer struct {
 	s            *Store
 	log          *slog.Logger
 	maxBatch     int
+	observe      func(BatchInfo)
 	queueSize    int
 	flushTimeout time.Duration
 
@@ -258,6 +259,7 @@ func newWriter(s *Store, cfg Config, maxID int64) *writer {
 		s:            s,
 		log:          cfg.Logger,
 		maxBatch:     cfg.MaxBatch,
+		observe:      cfg.ObserveBatch,
 		queueSize:    cfg.QueueSize,
 		flushTimeout: cfg.FlushTimeout,
 		space:        make(chan struct{}),
@@ -416,6 +418,7 @@ const (
 // up: if they are there, the batch is done.
 func (w *writer) commit(reqs []*request) {
 	delay := retryFirst
+	began := time.Now()
 	var (
 		b         *batch
 		ambiguous bool // the last attempt failed at COMMIT
@@ -441,6 +444,13 @@ func (w *writer) commit(reqs []*request) {
 		}
 		if err == nil {
 			w.batches.Add(1)
+			if w.observe != nil {
+				ops := 0
+				for _, r := range reqs {
+					ops += r.n
+				}
+				w.observe(BatchInfo{Ops: ops, Took: time.Since(began)})
+			}
 			for _, r := range reqs {
 				r.finish(nil)
 			}
@@ -612,6 +622,9 @@ func (w *writer) attempt(b *batch) (ambiguous bool, err error) {
 			return false, fmt.Errorf("update %d logs: %w", len(b.ups), err)
 		}
 	}
+	if err := w.s.afterLogWrite(ctx, tx, b.insertedRows(inserted), b.ups); err != nil {
+		return false, err
+	}
 	if err := tx.Commit(); err != nil {
 		return true, fmt.Errorf("commit: %w", err)
 	}
@@ -623,6 +636,21 @@ func (w *writer) attempt(b *batch) (ambiguous bool, err error) {
 		w.log.Warn("store: status updates matched no row", "missing", int64(len(b.ups))-matched, "updates", len(b.ups))
 	}
 	return false, nil
+}
+
+// insertedRows returns the batch's rows that the database took (not
+// duplicates).
+func (b *batch) insertedRows(inserted map[int64]struct{}) []*MessageLog {
+	if len(inserted) == len(b.rows) {
+		return b.rows
+	}
+	rows := make([]*MessageLog, 0, len(inserted))
+	for _, m := range b.rows {
+		if _, ok := inserted[m.ID]; ok {
+			rows = append(rows, m)
+		}
+	}
+	return rows
 }
 
 // settle zeroes the ids of rows that were not inserted (duplicates of rows

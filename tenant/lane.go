@@ -48,6 +48,7 @@ func (l *lane) push(j job) bool {
 	}
 	l.queue = append(l.queue, j)
 	l.mu.Unlock()
+	l.a.sup.metrics.queued.Add(1)
 	select {
 	case l.wake <- struct{}{}:
 	default:
@@ -84,6 +85,7 @@ func (l *lane) run() {
 	stopping := false
 	for {
 		if j, ok := l.next(stopping); ok {
+			l.a.sup.metrics.queued.Add(-1)
 			l.a.process(j)
 			continue
 		}

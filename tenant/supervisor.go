@@ -445,6 +445,7 @@ func (s *Supervisor) Status(ctx context.Context, id string) (Status, error) {
 // Metrics are process-wide message counters.
 type Metrics struct {
 	MessagesIn, RepliesSent, RepliesFailed, Suppressed, Duplicates int64
+	LaneQueued                                                     int64 // jobs waiting on chat lanes now (a gauge)
 }
 
 // Metrics returns the counters so far.
@@ -452,6 +453,7 @@ func (s *Supervisor) Metrics() Metrics { return s.metrics.snapshot() }
 
 type counters struct {
 	messagesIn, sent, failed, suppressed, duplicates atomic.Int64
+	queued                                           atomic.Int64 // jobs waiting on chat lanes
 }
 
 func (c *counters) snapshot() Metrics {
@@ -461,6 +463,7 @@ func (c *counters) snapshot() Metrics {
 		RepliesFailed: c.failed.Load(),
 		Suppressed:    c.suppressed.Load(),
 		Duplicates:    c.duplicates.Load(),
+		LaneQueued:    c.queued.Load(),
 	}
 }
 
