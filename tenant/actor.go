@@ -356,7 +356,7 @@ func (a *actor) Inbound(in Inbound) (ok bool) {
 		return a.inboundFromMe(ctx, in, own)
 	}
 	if dup {
-		a.sup.metrics.duplicates.Add(1)
+		a.e.count(cDuplicates)
 		return true
 	}
 	row := &store.MessageLog{
@@ -376,7 +376,7 @@ func (a *actor) Inbound(in Inbound) (ok bool) {
 	}
 	recovered := false
 	if row.ID != 0 {
-		a.sup.metrics.messagesIn.Add(1)
+		a.e.count(cMessagesIn)
 		a.publishMessage(*row)
 	} else {
 		// Already stored by an earlier delivery. If no run answered it yet,
@@ -385,7 +385,7 @@ func (a *actor) Inbound(in Inbound) (ok bool) {
 		if err != nil {
 			return false
 		}
-		a.sup.metrics.duplicates.Add(1)
+		a.e.count(cDuplicates)
 		if prev.Status != store.StatusReceived {
 			a.notify(func() { a.seen.add(key) })
 			return true

@@ -26,6 +26,8 @@ type entry struct {
 	actor    *actor
 	worker   store.Worker
 	failures int // consecutive failed runs
+
+	counts counters // this tenant's share of the supervisor's metrics
 }
 
 // startLocked launches a new restart loop. e.mu must be held.
@@ -114,6 +116,7 @@ func (e *entry) loop(ctx context.Context, gen int, done chan struct{}) {
 			w.Status, w.LastError = store.WorkerBackoff, err.Error()
 			w.Restarts++
 			e.actor = nil
+			e.count(cRestarts)
 		}) {
 			return
 		}

@@ -48,7 +48,7 @@ func (l *lane) push(j job) bool {
 	}
 	l.queue = append(l.queue, j)
 	l.mu.Unlock()
-	l.a.sup.metrics.queued.Add(1)
+	l.a.sup.queued.Add(1)
 	select {
 	case l.wake <- struct{}{}:
 	default:
@@ -85,7 +85,7 @@ func (l *lane) run() {
 	stopping := false
 	for {
 		if j, ok := l.next(stopping); ok {
-			l.a.sup.metrics.queued.Add(-1)
+			l.a.sup.queued.Add(-1)
 			l.a.process(j)
 			continue
 		}
@@ -179,7 +179,7 @@ func (a *actor) process(j job) {
 	}
 	a.publishMessage(*out)
 	if out.Status == store.StatusSuppressed {
-		a.sup.metrics.suppressed.Add(1)
+		a.e.count(cSuppressed)
 		return
 	}
 	a.deliver(ctx, out)
@@ -197,10 +197,10 @@ func (a *actor) deliver(ctx context.Context, out *store.MessageLog) {
 	upd := &store.StatusUpdate{TenantID: a.id, ID: out.ID, Status: store.StatusSent}
 	if err != nil {
 		upd.Status, upd.Error = store.StatusFailed, err.Error()
-		a.sup.metrics.failed.Add(1)
+		a.e.count(cFailed)
 		a.log.Warn("reply failed", "err", err, "chat", out.Chat, "wa_message_id", out.WAMessageID)
 	} else {
-		a.sup.metrics.sent.Add(1)
+		a.e.count(cSent)
 	}
 	if cerr := a.sup.opts.Store.Commit(ctx, store.Op{Update: upd}); cerr != nil {
 		a.log.Warn("record reply outcome", "err", cerr, "wa_message_id", out.WAMessageID)

@@ -79,6 +79,7 @@ type Supervisor struct {
 	log     *slog.Logger
 	states  *stateWriter
 	metrics *counters
+	queued  atomic.Int64 // jobs waiting on chat lanes
 	broker  *broker
 
 	root   context.Context
@@ -442,29 +443,58 @@ func (s *Supervisor) Status(ctx context.Context, id string) (Status, error) {
 	return st, nil
 }
 
-// Metrics are process-wide message counters.
+// Metrics are message and worker counters, process-wide or of one tenant.
 type Metrics struct {
 	MessagesIn, RepliesSent, RepliesFailed, Suppressed, Duplicates int64
-	LaneQueued                                                     int64 // jobs waiting on chat lanes now (a gauge)
+	Restarts                                                       int64 // worker restarts after a failure
+	LaneQueued                                                     int64 // jobs waiting on chat lanes now (a gauge; process-wide only)
 }
 
-// Metrics returns the counters so far.
-func (s *Supervisor) Metrics() Metrics { return s.metrics.snapshot() }
-
-type counters struct {
-	messagesIn, sent, failed, suppressed, duplicates atomic.Int64
-	queued                                           atomic.Int64 // jobs waiting on chat lanes
+// Metrics returns the process-wide counters so far.
+func (s *Supervisor) Metrics() Metrics {
+	m := s.metrics.snapshot()
+	m.LaneQueued = s.queued.Load()
+	return m
 }
+
+// TenantMetrics calls fn with the counters of every tenant the supervisor
+// has run since it started (for per-tenant metrics labels).
+func (s *Supervisor) TenantMetrics(fn func(tenantID string, m Metrics)) {
+	for _, e := range s.snapshot() {
+		fn(e.id, e.counts.snapshot())
+	}
+}
+
+// counter names one of the message counters.
+type counter int
+
+const (
+	cMessagesIn counter = iota
+	cSent
+	cFailed
+	cSuppressed
+	cDuplicates
+	cRestarts
+	nCounters
+)
+
+type counters [nCounters]atomic.Int64
 
 func (c *counters) snapshot() Metrics {
 	return Metrics{
-		MessagesIn:    c.messagesIn.Load(),
-		RepliesSent:   c.sent.Load(),
-		RepliesFailed: c.failed.Load(),
-		Suppressed:    c.suppressed.Load(),
-		Duplicates:    c.duplicates.Load(),
-		LaneQueued:    c.queued.Load(),
+		MessagesIn:    c[cMessagesIn].Load(),
+		RepliesSent:   c[cSent].Load(),
+		RepliesFailed: c[cFailed].Load(),
+		Suppressed:    c[cSuppressed].Load(),
+		Duplicates:    c[cDuplicates].Load(),
+		Restarts:      c[cRestarts].Load(),
 	}
+}
+
+// count adds one to a counter of the process and of the tenant.
+func (e *entry) count(c counter) {
+	e.sup.metrics[c].Add(1)
+	e.counts[c].Add(1)
 }
 
 // backoff returns the delay before restart number n (1-based): BackoffBase
