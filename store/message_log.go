@@ -95,6 +95,9 @@ type ListLogsOptions struct {
 	Query     string // case-insensitive substring of the message text
 	BeforeID  int64  // keyset cursor: only rows with id < BeforeID; 0 = from the newest
 	Limit     int    // default 50, at most 1000
+	// Since and Until bound created_at (Since <= created_at < Until); zero
+	// = unbounded. Only ListLogs reads them.
+	Since, Until time.Time
 }
 
 // Limits for ListLogs pages.
@@ -127,6 +130,14 @@ func (s *Store) ListLogs(ctx context.Context, tenantID string, opts ListLogsOpti
 	}
 	if opts.BeforeID > 0 {
 		q = q.Where("id < ?", opts.BeforeID)
+	}
+	if !opts.Since.IsZero() {
+		// A row created at or after Since was committed after it too, so
+		// the id floor (see logIDFloor) narrows the index range.
+		q = q.Where("id >= ? AND created_at >= ?", logIDFloor(opts.Since), stamp(opts.Since))
+	}
+	if !opts.Until.IsZero() {
+		q = q.Where("created_at < ?", stamp(opts.Until))
 	}
 	var out []MessageLog
 	if err := q.Order("id DESC").Limit(limit).Find(&out).Error; err != nil {
