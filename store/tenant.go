@@ -230,6 +230,9 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, keepLogs bool) erro
 			return ErrNotFound
 		}
 		if !keepLogs {
+			if err := tx.Exec(`DELETE FROM chats WHERE tenant_id = ?`, id).Error; err != nil {
+				return err
+			}
 			return tx.Where("tenant_id = ?", id).Delete(&MessageLog{}).Error
 		}
 		return nil
