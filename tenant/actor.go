@@ -52,7 +52,8 @@ type actor struct {
 	session  store.WhatsAppSession
 	seen     *seenSet
 	limiter  rateLimiter
-	handoff  map[string]time.Time
+	handoff  map[string]time.Time // automatic pauses: the owner wrote from the phone
+	paused   map[string]bool      // manual pauses (PauseChat), stored
 	lanes    map[string]*lane
 	banUntil time.Time
 	pairing  chan struct{} // closed when the current pairing attempt shows its first QR
@@ -73,6 +74,7 @@ func newActor(sup *Supervisor, e *entry) *actor {
 		laneCancel: cancel,
 		seen:       newSeenSet(sup.opts.DedupMemory),
 		handoff:    make(map[string]time.Time),
+		paused:     make(map[string]bool),
 		lanes:      make(map[string]*lane),
 		pairing:    make(chan struct{}),
 	}
@@ -180,6 +182,13 @@ func (a *actor) start(ctx context.Context) error {
 		return fmt.Errorf("tenant: load config: %w", err)
 	}
 	a.applyConfig(cfg)
+	paused, err := st.PausedChats(ctx, a.id)
+	if err != nil {
+		return fmt.Errorf("tenant: load paused chats: %w", err)
+	}
+	for _, chat := range paused {
+		a.paused[chat] = true
+	}
 	a.session, err = st.GetSession(ctx, a.id)
 	if err != nil {
 		return fmt.Errorf("tenant: load session: %w", err)
@@ -438,7 +447,7 @@ func (a *actor) inboundFromMe(ctx context.Context, in Inbound, own string) bool 
 // dispatchInbound decides what happens to a stored customer message and
 // queues it on its chat's lane. Loop only.
 func (a *actor) dispatchInbound(in store.MessageLog, recovered bool) {
-	if until, ok := a.handoff[in.Chat]; ok && time.Now().Before(until) {
+	if until, ok := a.handoff[in.Chat]; a.paused[in.Chat] || ok && time.Now().Before(until) {
 		a.dispatch(in.Chat, job{in: in, skip: true})
 		return
 	}

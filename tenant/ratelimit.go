@@ -39,3 +39,20 @@ func (r *rateLimiter) take(now time.Time) decision {
 	}
 	return suppress
 }
+
+// tryTake takes one reply from the window if one is left, without the
+// notice logic: for messages sent on request (the API), which are refused
+// rather than suppressed when the limit is reached.
+func (r *rateLimiter) tryTake(now time.Time) bool {
+	if r.limit <= 0 {
+		return true
+	}
+	if now.Sub(r.start) >= time.Minute {
+		r.start, r.count, r.warned = now, 0, false
+	}
+	if r.count < r.limit {
+		r.count++
+		return true
+	}
+	return false
+}
