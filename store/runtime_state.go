@@ -104,7 +104,8 @@ func (s *Store) saveBatch(ctx context.Context, rows any, columns []string) error
 		case []Worker:
 			return saveBatchRows(tx, r, columns)
 		case []WhatsAppSession:
-			return saveBatchRows(tx, r, columns)
+			// With the session.state events of tenants with webhooks: webhook_outbox.go.
+			return s.saveSessionsQueuingEvents(tx, r, columns)
 		}
 		return fmt.Errorf("%w: cannot batch-save %T", ErrInvalid, rows)
 	})

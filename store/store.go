@@ -145,6 +145,8 @@ type Store struct {
 
 	w *writer
 
+	hooks webhookIndex // tenants with webhooks, for the outbox: webhook.go
+
 	closeOnce sync.Once
 	closeErr  error
 }
