@@ -233,3 +233,14 @@ func (s *Store) maxLogID(ctx context.Context) (int64, error) {
 	}
 	return id, nil
 }
+
+// ReplyOf returns the reply to a tenant's IN row (the OUT row whose
+// reply_to is inID), or ErrNotFound when it has none.
+func (s *Store) ReplyOf(ctx context.Context, tenantID string, inID int64) (MessageLog, error) {
+	var m MessageLog
+	err := s.db.WithContext(ctx).Where("tenant_id = ? AND reply_to = ?", tenantID, inID).Order("id").Limit(1).Take(&m).Error
+	if err != nil {
+		return MessageLog{}, fmt.Errorf("store: reply of %s/%d: %w", tenantID, inID, notFound(err))
+	}
+	return m, nil
+}

@@ -19,6 +19,13 @@ import (
 type Op struct {
 	Insert *MessageLog
 	Update *StatusUpdate
+	// Parent, with Insert, makes the row depend on another row inserted by
+	// the same Commit call (an earlier Insert op without a Parent of its
+	// own, same tenant): the row is written only if Parent is, and its
+	// ReplyTo is set to Parent's id. A customer message and the reply to
+	// it are committed together this way; if the message turns out to be
+	// a duplicate, neither is written.
+	Parent *MessageLog
 }
 
 // StatusUpdate sets the status and error of one existing row of a tenant.
@@ -43,6 +50,9 @@ type StatusUpdate struct {
 // the current time, Status "received" for IN rows and "pending" for OUT
 // rows, Source "customer" for IN rows. Times are stored in UTC with
 // microsecond precision.
+//
+// A row with a Parent (see Op) is inserted only if its parent is; then its
+// ReplyTo is set on the caller's struct too. Otherwise its ID is 0.
 //
 // Updates: a row that does not exist for that tenant is left alone (and
 // logged); it is not an error.
@@ -71,9 +81,18 @@ func (s *Store) Commit(ctx context.Context, ops ...Op) error {
 			if err := m.validate(); err != nil {
 				return fmt.Errorf("store: commit: op %d: %w", i, err)
 			}
+			parent := -1
+			if op.Parent != nil {
+				parent = slices.Index(r.dst, op.Parent)
+				if parent < 0 || r.parent[parent] >= 0 || op.Parent.TenantID != m.TenantID {
+					return fmt.Errorf("store: commit: op %d: %w: parent must be an earlier insert of the same call and tenant, without a parent", i, ErrInvalid)
+				}
+				r.deps = true
+			}
 			r.ins = append(r.ins, *m)
 			r.dst = append(r.dst, m)
-		case op.Update != nil && op.Insert == nil:
+			r.parent = append(r.parent, parent)
+		case op.Update != nil && op.Insert == nil && op.Parent == nil:
 			u := op.Update
 			if u.TenantID == "" || u.ID <= 0 || u.Status == "" {
 				return fmt.Errorf("store: commit: op %d: %w: update needs tenant, id and status", i, ErrInvalid)
@@ -83,7 +102,7 @@ func (s *Store) Commit(ctx context.Context, ops ...Op) error {
 			}
 			r.upd = append(r.upd, *u)
 		default:
-			return fmt.Errorf("store: commit: op %d: %w: set exactly one of Insert and Update", i, ErrInvalid)
+			return fmt.Errorf("store: commit: op %d: %w: set exactly one of Insert and Update (Parent only with Insert)", i, ErrInvalid)
 		}
 	}
 	r.ids = make([]int64, len(r.ins))
@@ -170,12 +189,14 @@ const (
 
 // request is one Commit call in the writer's queue.
 type request struct {
-	n     int            // ops, for queue accounting
-	ins   []MessageLog   // copies of the rows, the writer's to read
-	dst   []*MessageLog  // the caller's rows, written only on delivery
-	upd   []StatusUpdate // copies
-	updAt time.Time
-	ids   []int64 // per insert: the committed id, 0 for a duplicate
+	n      int            // ops, for queue accounting
+	ins    []MessageLog   // copies of the rows, the writer's to read
+	dst    []*MessageLog  // the caller's rows, written only on delivery
+	parent []int          // per insert: the index of its parent insert, or -1
+	deps   bool           // some insert has a parent
+	upd    []StatusUpdate // copies
+	updAt  time.Time
+	ids    []int64 // per insert: the committed id, 0 for a duplicate
 
 	state atomic.Int32
 	done  chan error // buffered; receives exactly one result
@@ -201,6 +222,10 @@ func (r *request) finish(err error) {
 	if err == nil && r.state.CompareAndSwap(reqWaiting, reqDelivered) {
 		for i, m := range r.dst {
 			m.ID = r.ids[i]
+			if p := r.parent[i]; p >= 0 && m.ID != 0 {
+				id := r.ids[p]
+				m.ReplyTo = &id
+			}
 		}
 	}
 	r.done <- err
@@ -512,8 +537,12 @@ func (w *writer) reseed() {
 type batch struct {
 	rows  []*MessageLog // rows to insert (duplicates within the batch left out)
 	slots []*int64      // for each row, where its request keeps the id
-	ups   []StatusUpdate
-	upAt  []time.Time
+	// parent, when any row has one: for each row, its parent's index in
+	// rows, or -1. Such rows are inserted after the others, and only if
+	// their parent was.
+	parent []int
+	ups    []StatusUpdate
+	upAt   []time.Time
 }
 
 // dupKey identifies a row for duplicate detection inside a batch.
@@ -529,8 +558,32 @@ func (w *writer) prepare(reqs []*request, reassign bool) *batch {
 	w.idMu.Lock()
 	defer w.idMu.Unlock()
 	for _, r := range reqs {
+		var at []int // r.ins index → b.rows index, or -1: only for requests with parents
+		if r.deps {
+			at = make([]int, len(r.ins))
+			if b.parent == nil {
+				b.parent = make([]int, len(b.rows), len(b.rows)+len(r.ins))
+				for i := range b.parent {
+					b.parent[i] = -1
+				}
+			}
+		}
 		for i := range r.ins {
 			m := &r.ins[i]
+			p := -1
+			if at != nil {
+				at[i] = -1
+				if r.parent[i] >= 0 {
+					p = at[r.parent[i]]
+					if p < 0 {
+						// The parent is a duplicate within the batch.
+						m.ID, r.ids[i] = 0, 0
+						continue
+					}
+					id := b.rows[p].ID
+					m.ReplyTo = &id
+				}
+			}
 			if m.WAMessageID != "" {
 				k := dupKey{m.TenantID, m.Direction, m.Chat, m.WAMessageID}
 				if seen == nil {
@@ -546,8 +599,14 @@ func (w *writer) prepare(reqs []*request, reassign bool) *batch {
 				m.ID = w.ids.next(now)
 			}
 			r.ids[i] = m.ID
+			if at != nil {
+				at[i] = len(b.rows)
+			}
 			b.rows = append(b.rows, m)
 			b.slots = append(b.slots, &r.ids[i])
+			if b.parent != nil {
+				b.parent = append(b.parent, p)
+			}
 		}
 		for _, u := range r.upd {
 			b.ups = append(b.ups, u)
@@ -602,13 +661,9 @@ func (w *writer) attempt(b *batch) (ambiguous bool, err error) {
 
 	var inserted map[int64]struct{}
 	if len(b.rows) > 0 {
-		if w.s.dialect == DialectPostgres {
-			inserted, err = pgInsertLogs(ctx, tx, b.rows)
-		} else {
-			inserted, err = sqliteInsertLogs(ctx, tx, b.rows)
-		}
+		inserted, err = w.insertRows(ctx, tx, b)
 		if err != nil {
-			return false, fmt.Errorf("insert %d logs: %w", len(b.rows), err)
+			return false, err
 		}
 	}
 	var matched int64
@@ -636,6 +691,50 @@ func (w *writer) attempt(b *batch) (ambiguous bool, err error) {
 		w.log.Warn("store: status updates matched no row", "missing", int64(len(b.ups))-matched, "updates", len(b.ups))
 	}
 	return false, nil
+}
+
+// insertRows inserts the batch's rows: first those without a parent, then
+// those whose parent was inserted. It returns the ids inserted.
+func (w *writer) insertRows(ctx context.Context, tx *sql.Tx, b *batch) (map[int64]struct{}, error) {
+	insert := sqliteInsertLogs
+	if w.s.dialect == DialectPostgres {
+		insert = pgInsertLogs
+	}
+	if b.parent == nil {
+		inserted, err := insert(ctx, tx, b.rows)
+		if err != nil {
+			return nil, fmt.Errorf("insert %d logs: %w", len(b.rows), err)
+		}
+		return inserted, nil
+	}
+	var first, second []*MessageLog
+	for i, m := range b.rows {
+		if b.parent[i] < 0 {
+			first = append(first, m)
+		}
+	}
+	inserted, err := insert(ctx, tx, first)
+	if err != nil {
+		return nil, fmt.Errorf("insert %d logs: %w", len(first), err)
+	}
+	for i, m := range b.rows {
+		if p := b.parent[i]; p >= 0 {
+			if _, ok := inserted[b.rows[p].ID]; ok {
+				second = append(second, m)
+			}
+		}
+	}
+	if len(second) == 0 {
+		return inserted, nil
+	}
+	more, err := insert(ctx, tx, second)
+	if err != nil {
+		return nil, fmt.Errorf("insert %d dependent logs: %w", len(second), err)
+	}
+	for id := range more {
+		inserted[id] = struct{}{}
+	}
+	return inserted, nil
 }
 
 // insertedRows returns the batch's rows that the database took (not

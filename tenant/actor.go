@@ -343,6 +343,13 @@ func (a *actor) openPairing() {
 // Inbound is called synchronously by the link for each customer message. It
 // returns true only once the message is safely stored; then the reply is
 // left to the chat's lane.
+//
+// The reply is decided here, before the message is stored, so that the
+// customer message and its pending reply are committed together in one
+// group commit: one database round on the way to the customer instead of
+// two. The lane then only sends it. A message stored by an earlier
+// delivery whose reply never got written is answered the old way, by the
+// lane (see recovered below).
 func (a *actor) Inbound(in Inbound) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -355,10 +362,22 @@ func (a *actor) Inbound(in Inbound) (ok bool) {
 	sender := bareUser(in.Sender)
 	key := dedupKey(in.Chat, sender, in.ID)
 	var (
-		dup bool
-		own string // the session belongs to the loop: read it there
+		dup   bool
+		own   string // the session belongs to the loop: read it there
+		skip  bool   // the bot stays silent in this chat (handoff)
+		d     decision
+		reply templates.Config
 	)
-	if err := a.call(ctx, func() { dup, own = a.seen.has(key), a.ownNumber() }); err != nil {
+	err := a.call(ctx, func() {
+		dup, own = a.seen.has(key), a.ownNumber()
+		if dup || in.FromMe {
+			return
+		}
+		if skip = a.silentIn(in.Chat); !skip {
+			d, reply = a.limiter.take(time.Now()), a.reply
+		}
+	})
+	if err != nil {
 		return false
 	}
 	if in.FromMe {
@@ -379,39 +398,102 @@ func (a *actor) Inbound(in Inbound) (ok bool) {
 		Status:      store.StatusReceived,
 		Source:      store.SourceCustomer,
 	}
-	if err := a.sup.opts.Store.Commit(ctx, store.Op{Insert: row}); err != nil {
+	ops := []store.Op{{Insert: row}}
+	var out *store.MessageLog
+	if skip {
+		row.Status = store.StatusSkipped
+	} else {
+		out = a.replyTo(row, d, reply)
+		ops = append(ops, store.Op{Insert: out, Parent: row})
+	}
+	if err := a.sup.opts.Store.Commit(ctx, ops...); err != nil {
+		a.giveBack(d, skip)
 		a.log.Warn("store inbound message; WhatsApp will deliver it again", "err", err, "chat", in.Chat)
 		return false
 	}
-	recovered := false
 	if row.ID != 0 {
 		a.e.count(cMessagesIn)
 		a.publishMessage(*row)
-	} else {
-		// Already stored by an earlier delivery. If no run answered it yet,
-		// answer it now; the lane checks for an existing reply first.
-		prev, err := a.sup.opts.Store.GetLogByKey(ctx, a.id, store.DirIn, in.Chat, in.ID)
-		if err != nil {
-			return false
-		}
-		a.e.count(cDuplicates)
-		if prev.Status != store.StatusReceived {
+		if out == nil {
 			a.notify(func() { a.seen.add(key) })
 			return true
 		}
-		row, recovered = &prev, true
+		a.publishMessage(*out)
+		if out.Status == store.StatusSuppressed {
+			a.e.count(cSuppressed)
+			a.notify(func() { a.seen.add(key) })
+			return true
+		}
+		pending := *out
+		// If the actor is gone, the pending reply is sent by the next run's
+		// recovery; the message itself is safe, so acknowledge.
+		a.notify(func() {
+			a.seen.add(key)
+			a.dispatch(in.Chat, job{out: &pending})
+		})
+		return true
 	}
-	stored := *row
-	// If the actor is gone, the row stays unanswered and the next run's
-	// recovery answers it; the message itself is safe, so acknowledge.
+	// Already stored by an earlier delivery. If no run answered it yet,
+	// answer it now; the lane checks for an existing reply first.
+	a.giveBack(d, skip)
+	prev, err := a.sup.opts.Store.GetLogByKey(ctx, a.id, store.DirIn, in.Chat, in.ID)
+	if err != nil {
+		return false
+	}
+	a.e.count(cDuplicates)
+	if prev.Status != store.StatusReceived {
+		a.notify(func() { a.seen.add(key) })
+		return true
+	}
 	a.notify(func() {
-		if recovered && a.seen.has(key) {
+		if a.seen.has(key) {
 			return
 		}
 		a.seen.add(key)
-		a.dispatchInbound(stored, recovered)
+		a.dispatchInbound(prev, true)
 	})
 	return true
+}
+
+// silentIn reports whether the bot stays silent in chat: the owner paused
+// it there, or wrote from the phone a short while ago. Loop only.
+func (a *actor) silentIn(chat string) bool {
+	until, ok := a.handoff[chat]
+	return a.paused[chat] || ok && time.Now().Before(until)
+}
+
+// giveBack returns a reply taken from the rate limit for a message that
+// was not stored after all (a duplicate, or a database error).
+func (a *actor) giveBack(d decision, skip bool) {
+	if !skip && d == allow {
+		a.notify(func() { a.limiter.giveBack() })
+	}
+}
+
+// replyTo builds the pending reply to a customer message, as the rate
+// limiter decided. Its ReplyTo is set by the commit (see store.Op.Parent).
+func (a *actor) replyTo(in *store.MessageLog, d decision, cfg templates.Config) *store.MessageLog {
+	res := templates.Reply(in.MessageText, cfg)
+	out := &store.MessageLog{
+		TenantID:    a.id,
+		Direction:   store.DirOut,
+		Chat:        in.Chat,
+		FromNumber:  in.ToNumber,
+		ToNumber:    in.FromNumber,
+		MessageText: res.Text,
+		WAMessageID: a.link.NewMessageID(),
+		Intent:      string(res.Intent),
+		Status:      store.StatusPending,
+		Source:      store.SourceBot,
+	}
+	switch d {
+	case warn:
+		out.MessageText = templates.RateLimitNotice(res.Language)
+		out.Source = store.SourceSystem
+	case suppress:
+		out.Status = store.StatusSuppressed
+	}
+	return out
 }
 
 // inboundFromMe logs a message the business sent from its own phone and
@@ -447,7 +529,7 @@ func (a *actor) inboundFromMe(ctx context.Context, in Inbound, own string) bool 
 // dispatchInbound decides what happens to a stored customer message and
 // queues it on its chat's lane. Loop only.
 func (a *actor) dispatchInbound(in store.MessageLog, recovered bool) {
-	if until, ok := a.handoff[in.Chat]; a.paused[in.Chat] || ok && time.Now().Before(until) {
+	if a.silentIn(in.Chat) {
 		a.dispatch(in.Chat, job{in: in, skip: true})
 		return
 	}

@@ -140,36 +140,24 @@ func (a *actor) process(j job) {
 		return
 	}
 	if j.check {
-		replied, err := st.HasReply(ctx, a.id, j.in.ID)
-		if err != nil {
+		prev, err := st.ReplyOf(ctx, a.id, j.in.ID)
+		switch {
+		case err == nil && prev.Status == store.StatusPending:
+			// Stored with the message by a delivery whose handler gave up
+			// waiting for the commit: nobody is sending it, so send it now.
+			// (Jobs of one chat run in order, so a send of the same row
+			// queued earlier has finished and marked it by now.)
+			a.deliver(ctx, &prev)
+			return
+		case err == nil:
+			return // answered already
+		case !errors.Is(err, store.ErrNotFound):
 			a.log.Warn("check earlier reply", "err", err)
 			return
 		}
-		if replied {
-			return
-		}
 	}
-	res := templates.Reply(j.in.MessageText, j.reply)
-	out := &store.MessageLog{
-		TenantID:    a.id,
-		Direction:   store.DirOut,
-		Chat:        j.in.Chat,
-		FromNumber:  j.in.ToNumber,
-		ToNumber:    j.in.FromNumber,
-		MessageText: res.Text,
-		WAMessageID: a.link.NewMessageID(),
-		Intent:      string(res.Intent),
-		Status:      store.StatusPending,
-		Source:      store.SourceBot,
-		ReplyTo:     &j.in.ID,
-	}
-	switch j.decision {
-	case warn:
-		out.MessageText = templates.RateLimitNotice(res.Language)
-		out.Source = store.SourceSystem
-	case suppress:
-		out.Status = store.StatusSuppressed
-	}
+	out := a.replyTo(&j.in, j.decision, j.reply)
+	out.ReplyTo = &j.in.ID
 	if err := st.Commit(ctx, store.Op{Insert: out}); err != nil {
 		a.log.Warn("store reply; it will be answered after restart", "err", err, "chat", j.in.Chat)
 		return

@@ -56,3 +56,11 @@ func (r *rateLimiter) tryTake(now time.Time) bool {
 	}
 	return false
 }
+
+// giveBack returns one reply taken in the current window, for a message
+// that turned out not to need it.
+func (r *rateLimiter) giveBack() {
+	if r.count > 0 {
+		r.count--
+	}
+}
