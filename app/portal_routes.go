@@ -1,6 +1,20 @@
 package app
 
-import "github.com/labstack/echo/v4"
+import (
+	"net/http"
 
-// portalRoutes adds the tenant portal. (Placeholder until it lands.)
-func (w *web) portalRoutes(e *echo.Echo) {}
+	"github.com/labstack/echo/v4"
+)
+
+// portalRoutes adds the tenant portal. Every page but sign-in is for
+// signed-in tenant users only (requireTenantUser), and every handler works
+// on portalTenantID(c) alone: a portal URL never names a tenant.
+func (w *web) portalRoutes(e *echo.Echo) {
+	e.GET(portalLogin, w.portalLoginForm)
+	e.POST(portalLogin, w.portalLoginSubmit)
+	e.POST("/portal/logout", w.portalLogout)
+
+	portal := func(method, path string, h echo.HandlerFunc) { e.Add(method, path, h, w.requireTenantUser) }
+	portal(http.MethodGet, "/portal", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, portalHome) })
+	portal(http.MethodGet, "/portal/status", w.portalStatus)
+}
