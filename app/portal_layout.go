@@ -48,4 +48,3 @@ func portalLang(cfg store.TenantConfig) string {
 	}
 	return views.LangEnglish
 }
-
