@@ -37,6 +37,12 @@ type Config struct {
 	LoginWindow       time.Duration // FLOWHQ_LOGIN_THROTTLE_WINDOW
 	TrustProxyHeaders bool          // FLOWHQ_TRUST_PROXY: client address from X-Forwarded-For
 
+	// Webhook delivery (webhook.go).
+	WebhookTimeout   time.Duration // FLOWHQ_WEBHOOK_TIMEOUT
+	WebhookRetryBase time.Duration // FLOWHQ_WEBHOOK_RETRY_BASE
+	WebhookRetryMax  time.Duration // FLOWHQ_WEBHOOK_RETRY_MAX
+	WebhookMaxAge    time.Duration // FLOWHQ_WEBHOOK_MAX_AGE
+
 	// The whatsmeow link.
 	MaxConcurrentLinking int           // FLOWHQ_MAX_CONCURRENT_LINKING
 	WatchdogNotLoggedIn  time.Duration // FLOWHQ_WATCHDOG_NOT_LOGGED_IN
@@ -106,6 +112,14 @@ func envVars() []envVar {
 			func(c *Config, v string) error { return parseDuration(v, &c.LoginWindow) }},
 		{"FLOWHQ_TRUST_PROXY", "false", "true behind a reverse proxy: take the client address from X-Forwarded-For",
 			func(c *Config, v string) error { return parseBool(v, &c.TrustProxyHeaders) }},
+		{"FLOWHQ_WEBHOOK_TIMEOUT", "10s", "one webhook delivery attempt gives up after this long",
+			func(c *Config, v string) error { return parseDuration(v, &c.WebhookTimeout) }},
+		{"FLOWHQ_WEBHOOK_RETRY_BASE", "5s", "first retry delay of a failed webhook delivery (doubles per failure, ±20% jitter)",
+			func(c *Config, v string) error { return parseDuration(v, &c.WebhookRetryBase) }},
+		{"FLOWHQ_WEBHOOK_RETRY_MAX", "1h", "longest retry delay of a webhook delivery",
+			func(c *Config, v string) error { return parseDuration(v, &c.WebhookRetryMax) }},
+		{"FLOWHQ_WEBHOOK_MAX_AGE", "24h", "a webhook event still failing this long after its first attempt becomes a dead letter",
+			func(c *Config, v string) error { return parseDuration(v, &c.WebhookMaxAge) }},
 		{"FLOWHQ_MAX_CONCURRENT_LINKING", "4", "tenants that may be pairing (QR or pairing code) at once; the others wait for a slot",
 			func(c *Config, v string) error { return parseInt(v, 1, &c.MaxConcurrentLinking) }},
 		{"FLOWHQ_WATCHDOG_NOT_LOGGED_IN", "3m", "a linked WhatsApp session not logged in for this long is reconnected",

@@ -22,6 +22,8 @@ type runtime struct {
 	wa      *wa.Manager  // the whatsmeow devices when FLOWHQ_WHATSAPP=whatsmeow
 	sup     *tenant.Supervisor
 	stopped chan struct{} // closed when the supervisor's Run returns
+	// webhooks delivers the webhook outbox (serve only; nil in simulate): webhook.go.
+	webhooks *webhookDispatcher
 }
 
 // openStore opens the configured database and runs its migrations.
@@ -97,7 +99,11 @@ func startRuntime(ctx context.Context, cfg Config, st *store.Store, log *slog.Lo
 // close stops every worker (draining lanes), then flushes and closes the
 // store.
 func (r *runtime) close(ctx context.Context) error {
-	err := r.sup.Shutdown(ctx)
+	var err error
+	if r.webhooks != nil {
+		err = r.webhooks.stop(ctx) // first: deliveries in flight end, their events stay queued
+	}
+	err = errors.Join(err, r.sup.Shutdown(ctx))
 	if r.wa != nil {
 		if werr := r.wa.Close(); werr != nil {
 			err = errors.Join(err, fmt.Errorf("app: close whatsapp: %w", werr))

@@ -42,6 +42,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	rt.startWebhooks(cfg)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		_ = rt.close(context.Background())

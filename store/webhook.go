@@ -423,6 +423,36 @@ type webhookIndex struct {
 	mu  sync.Mutex // serializes loading and refreshing
 	m   atomic.Pointer[map[string][]hookRef]
 	seq idGen // session.state event ids; guarded by mu
+
+	notifyOnce sync.Once
+	notify     chan struct{} // buffered 1: events were queued or webhooks changed
+	gen        atomic.Int64  // bumped when webhooks or their queues change outside the writer
+}
+
+// WebhookNotify returns a channel that receives (without blocking the
+// sender, so several notifications may arrive as one) when events were
+// queued or a webhook's settings or queue changed. Events are queued
+// inside a transaction: a receiver may look a moment before they are
+// committed, so it should also poll.
+func (s *Store) WebhookNotify() <-chan struct{} {
+	s.hooks.notifyOnce.Do(func() { s.hooks.notify = make(chan struct{}, 1) })
+	return s.hooks.notify
+}
+
+// WebhookGeneration changes whenever a webhook is changed or deleted or
+// events are replayed: the dispatcher then rereads queues it is waiting
+// on.
+func (s *Store) WebhookGeneration() int64 { return s.hooks.gen.Load() }
+
+func (s *Store) notifyWebhooks(changed bool) {
+	if changed {
+		s.hooks.gen.Add(1)
+	}
+	s.hooks.notifyOnce.Do(func() { s.hooks.notify = make(chan struct{}, 1) })
+	select {
+	case s.hooks.notify <- struct{}{}:
+	default:
+	}
 }
 
 type hookRef struct {
@@ -502,5 +532,6 @@ func (s *Store) refreshWebhookIndex(ctx context.Context, tenantID string) error 
 		delete(m, tenantID)
 	}
 	s.hooks.m.Store(&m)
+	s.notifyWebhooks(true)
 	return nil
 }

@@ -260,6 +260,7 @@ func (s *Store) ReplayWebhookEvent(ctx context.Context, tenantID, webhookID, eve
 	if err != nil {
 		return WebhookEvent{}, fmt.Errorf("store: replay webhook event %s/%s/%s: %w", tenantID, webhookID, eventID, err)
 	}
+	s.notifyWebhooks(true)
 	return e, nil
 }
 
@@ -277,6 +278,25 @@ func (s *Store) ReplayDeadWebhookEvents(ctx context.Context, tenantID, webhookID
 	if err != nil {
 		return 0, fmt.Errorf("store: replay dead webhook events %s/%s: %w", tenantID, webhookID, err)
 	}
+	s.notifyWebhooks(true)
+	return n, nil
+}
+
+// RetryWebhookNow makes a webhook's pending events due now (after its
+// receiver was fixed, say) and returns how many.
+func (s *Store) RetryWebhookNow(ctx context.Context, tenantID, webhookID string) (int64, error) {
+	var n int64
+	err := s.writeOne(ctx, func(db *gorm.DB) error {
+		now := stamp(time.Now())
+		res := db.Exec(`UPDATE webhook_events SET next_attempt_at = ?, updated_at = ?
+			WHERE tenant_id = ? AND webhook_id = ? AND status = 'pending' AND next_attempt_at > ?`, now, now, tenantID, webhookID, now)
+		n = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: retry webhook now %s/%s: %w", tenantID, webhookID, err)
+	}
+	s.notifyWebhooks(true)
 	return n, nil
 }
 

@@ -259,6 +259,7 @@ func (s *Store) insertEvents(ctx context.Context, q querier, hooks map[string][]
 	if err := flush(); err != nil {
 		return fmt.Errorf("insert events: %w", err)
 	}
+	s.notifyWebhooks(false)
 	return nil
 }
 
