@@ -50,6 +50,7 @@ func commands() []command {
 		{"healthcheck", "exit 0 if the server on FLOWHQ_ADDR answers /healthz", runHealthcheck},
 		{"simulate", "load-test the runtime with simulated phones and print a JSON summary", runSimulate},
 		{"admin", "manage dashboard accounts: admin create --email E --password P", runAdmin},
+		{"token", "create an API token: token create (--admin | --tenant ID) [--name N]", runToken},
 	}
 }
 

@@ -122,7 +122,13 @@ func (w *web) handleError(err error, c echo.Context) {
 	p, code := w.problemFor(c, err)
 	r := c.Request()
 	var werr error
+	var ae *apiError // api_json.go: always JSON, with its own code
 	switch {
+	case errors.As(err, &ae):
+		if ae.Status >= 500 {
+			w.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", ae.Status, "err", err)
+		}
+		werr = c.JSON(ae.Status, apiErrBody(ae.Code, ae.Message, ae.Fields))
 	case wantsJSON(r):
 		werr = c.JSON(p.Status, map[string]any{"error": map[string]any{"code": code, "message": p.Message}})
 	case isHTMX(c):
