@@ -172,7 +172,7 @@ func openAPIDocument(routes []apiRoute) map[string]any {
 				"(another tenant's id answers 404) and no admin-only endpoint (403). Lists are newest first and paged with opaque " +
 				"cursors: pass next_cursor as ?cursor= until it is null. Errors are {\"error\":{\"code\":…,\"message\":…}}.",
 		},
-		"servers": []any{map[string]any{"url": apiPrefix}},
+		"servers":  []any{map[string]any{"url": apiPrefix}},
 		"security": []any{map[string]any{"bearer": []string{}}},
 		"paths":    paths,
 		"components": map[string]any{
