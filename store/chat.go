@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -58,43 +59,88 @@ func chatsMigration() migration {
 // inserts and updates: features that must change together with the
 // message log (the chat list, the webhook outbox) hook in here. rows are
 // the rows actually inserted; ups the status updates applied. An error
-// fails the attempt, which the writer retries like any other.
-func (s *Store) afterLogWrite(ctx context.Context, tx *sql.Tx, rows []*MessageLog, ups []StatusUpdate) error {
-	if err := s.touchChats(ctx, tx, rows); err != nil {
-		return fmt.Errorf("chats: %w", err)
+// fails the attempt, which the writer retries like any other; committed
+// is called once the transaction has committed.
+func (s *Store) afterLogWrite(ctx context.Context, tx *sql.Tx, rows []*MessageLog, ups []StatusUpdate) (committed func(), err error) {
+	newChats, err := s.touchChats(ctx, tx, rows)
+	if err != nil {
+		return nil, fmt.Errorf("chats: %w", err)
 	}
 	if err := s.queueMessageEvents(ctx, tx, rows, ups); err != nil {
-		return fmt.Errorf("webhook outbox: %w", err)
+		return nil, fmt.Errorf("webhook outbox: %w", err)
 	}
-	return nil
+	return func() { s.chats.add(newChats) }, nil
 }
 
-// touchChats makes sure every chat of rows has its chats row.
-func (s *Store) touchChats(ctx context.Context, tx *sql.Tx, rows []*MessageLog) error {
-	if len(rows) == 0 {
-		return nil
+// chatKey names one chat of one tenant.
+type chatKey struct{ tenant, chat string }
+
+// knownChats remembers chats whose row is known to exist, so that busy
+// chats cost the log writer nothing. It forgets everything when it gets
+// large; forgetting only costs one more ON CONFLICT DO NOTHING.
+type knownChats struct {
+	mu sync.Mutex
+	m  map[chatKey]struct{}
+}
+
+const maxKnownChats = 100_000
+
+func (k *knownChats) add(keys []chatKey) {
+	if len(keys) == 0 {
+		return
 	}
-	type key struct{ tenant, chat string }
-	first := make(map[key]time.Time, len(rows))
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil || len(k.m)+len(keys) > maxKnownChats {
+		k.m = make(map[chatKey]struct{}, len(keys))
+	}
+	for _, c := range keys {
+		k.m[c] = struct{}{}
+	}
+}
+
+// forget drops a tenant's chats (their rows were deleted).
+func (k *knownChats) forget(tenantID string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for c := range k.m {
+		if c.tenant == tenantID {
+			delete(k.m, c)
+		}
+	}
+}
+
+// touchChats makes sure every chat of rows has its chats row, and returns
+// the chats it wrote, to remember once committed.
+func (s *Store) touchChats(ctx context.Context, tx *sql.Tx, rows []*MessageLog) ([]chatKey, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	first := make(map[chatKey]time.Time)
+	s.chats.mu.Lock()
 	for _, m := range rows {
+		k := chatKey{m.TenantID, m.Chat}
 		if m.Chat == "" {
 			continue
 		}
-		k := key{m.TenantID, m.Chat}
+		if _, known := s.chats.m[k]; known {
+			continue
+		}
 		if t, ok := first[k]; !ok || m.CreatedAt.Before(t) {
 			first[k] = m.CreatedAt
 		}
 	}
+	s.chats.mu.Unlock()
 	if len(first) == 0 {
-		return nil
+		return nil, nil
 	}
-	keys := make([]key, 0, len(first))
+	keys := make([]chatKey, 0, len(first))
 	for k := range first {
 		keys = append(keys, k)
 	}
 	// One order for every writer, so concurrent inserts of the same new
 	// chats cannot deadlock.
-	slices.SortFunc(keys, func(a, b key) int {
+	slices.SortFunc(keys, func(a, b chatKey) int {
 		return cmp.Or(strings.Compare(a.tenant, b.tenant), strings.Compare(a.chat, b.chat))
 	})
 	if s.dialect == DialectPostgres {
@@ -105,7 +151,7 @@ func (s *Store) touchChats(ctx context.Context, tx *sql.Tx, rows []*MessageLog) 
 		_, err := tx.ExecContext(ctx, `INSERT INTO chats (tenant_id, chat, created_at)
 			SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
 			ON CONFLICT (tenant_id, chat) DO NOTHING`, tenants, chats, at)
-		return err
+		return keys, err
 	}
 	doc := []byte{'['}
 	for i, k := range keys {
@@ -124,7 +170,7 @@ func (s *Store) touchChats(ctx context.Context, tx *sql.Tx, rows []*MessageLog) 
 	_, err := tx.ExecContext(ctx, `INSERT INTO chats (tenant_id, chat, created_at)
 		SELECT value->>0, value->>1, value->>2 FROM json_each(?) WHERE true
 		ON CONFLICT (tenant_id, chat) DO NOTHING`, string(doc))
-	return err
+	return keys, err
 }
 
 // Chat is one conversation of a tenant: a customer's chat and its newest

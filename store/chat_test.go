@@ -108,6 +108,20 @@ func TestChats(t *testing.T) {
 		if _, err := s.LastCustomerMessageAt(ctx, a.ID, "nobody"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown chat: %v", err)
 		}
+
+		// Deleting a tenant with its history drops its chats; a chat
+		// written again afterwards gets its row again (the writer's memory
+		// of known chats forgets the tenant too).
+		if err := s.DeleteTenant(ctx, b.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if chats, _ := s.ListChats(ctx, b.ID, store.ListChatsOptions{}); len(chats) != 0 {
+			t.Fatalf("deleted tenant's chats: %v", chatNames(chats))
+		}
+		commit(t, s, store.Op{Insert: in(b.ID, c1, "w9", "back again")})
+		if chats, _ := s.ListChats(ctx, b.ID, store.ListChatsOptions{}); fmt.Sprint(chatNames(chats)) != fmt.Sprint([]string{c1}) {
+			t.Fatalf("chat written after delete: %v", chatNames(chats))
+		}
 	})
 }
 

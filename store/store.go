@@ -146,6 +146,7 @@ type Store struct {
 	w *writer
 
 	hooks webhookIndex // tenants with webhooks, for the outbox: webhook.go
+	chats knownChats   // chats known to have their row: chat.go
 
 	closeOnce sync.Once
 	closeErr  error

@@ -240,6 +240,9 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, keepLogs bool) erro
 	if err != nil {
 		return fmt.Errorf("store: delete tenant %s: %w", id, err)
 	}
+	if !keepLogs {
+		s.chats.forget(id)
+	}
 	return nil
 }
 

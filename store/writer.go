@@ -677,7 +677,8 @@ func (w *writer) attempt(b *batch) (ambiguous bool, err error) {
 			return false, fmt.Errorf("update %d logs: %w", len(b.ups), err)
 		}
 	}
-	if err := w.s.afterLogWrite(ctx, tx, b.insertedRows(inserted), b.ups); err != nil {
+	committed, err := w.s.afterLogWrite(ctx, tx, b.insertedRows(inserted), b.ups)
+	if err != nil {
 		return false, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -686,6 +687,7 @@ func (w *writer) attempt(b *batch) (ambiguous bool, err error) {
 	if err := w.runHook(hookCommit); err != nil {
 		return true, err
 	}
+	committed()
 	b.settle(inserted)
 	if matched < int64(len(b.ups)) {
 		w.log.Warn("store: status updates matched no row", "missing", int64(len(b.ups))-matched, "updates", len(b.ups))
