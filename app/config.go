@@ -49,6 +49,10 @@ type Config struct {
 	WatchdogSilent       time.Duration // FLOWHQ_WATCHDOG_SILENT
 	WatchdogKeepAlive    int           // FLOWHQ_WATCHDOG_KEEPALIVE_FAILURES
 	TypingDelay          time.Duration // FLOWHQ_TYPING_DELAY: 0 = no typing indicator
+
+	// Prometheus metrics.
+	MetricsAddr      string // FLOWHQ_METRICS_ADDR: own listener for /metrics; "" = main address, admin token
+	MetricsPerTenant bool   // FLOWHQ_METRICS_PER_TENANT: tenant_id labelled series too
 }
 
 // envVar documents one setting; the table drives parsing, defaults and the
@@ -136,6 +140,10 @@ func envVars() []envVar {
 				}
 				return parseDuration(v, &c.TypingDelay)
 			}},
+		{"FLOWHQ_METRICS_ADDR", "", "listen address (e.g. 127.0.0.1:9090) of a separate, unauthenticated /metrics listener; empty serves /metrics on FLOWHQ_ADDR behind an admin API token",
+			func(c *Config, v string) error { return parseListenAddr(v, &c.MetricsAddr) }},
+		{"FLOWHQ_METRICS_PER_TENANT", "false", "true adds per-tenant series (tenant_id label) to /metrics; mind the cardinality with many tenants",
+			func(c *Config, v string) error { return parseBool(v, &c.MetricsPerTenant) }},
 	}
 }
 

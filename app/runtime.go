@@ -24,11 +24,24 @@ type runtime struct {
 	stopped chan struct{} // closed when the supervisor's Run returns
 	// webhooks delivers the webhook outbox (serve only; nil in simulate): webhook.go.
 	webhooks *webhookDispatcher
+	// metrics is the process's Prometheus registry: set by serve before
+	// the web layer is built; nil means metricsOf builds a default one.
+	metrics *metrics
 }
 
 // openStore opens the configured database and runs its migrations.
 func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*store.Store, error) {
-	st, err := store.Open(ctx, store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log})
+	return openObservedStore(ctx, cfg, log, nil)
+}
+
+// openObservedStore is openStore with the log writer's batches feeding
+// m's histograms (m may be nil).
+func openObservedStore(ctx context.Context, cfg Config, log *slog.Logger, m *metrics) (*store.Store, error) {
+	sc := store.Config{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: log}
+	if m != nil {
+		sc.ObserveBatch = m.observeBatch
+	}
+	st, err := store.Open(ctx, sc)
 	if err != nil {
 		return nil, fmt.Errorf("app: open store: %w", err)
 	}

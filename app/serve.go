@@ -34,7 +34,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	st, err := openStore(ctx, cfg, log)
+	m := newMetrics(cfg.metricsOptions())
+	st, err := openObservedStore(ctx, cfg, log, m)
 	if err != nil {
 		return err
 	}
@@ -42,6 +43,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	rt.metrics = m
 	rt.startWebhooks(cfg)
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -56,13 +58,29 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
+	served := make(chan error, 2)
+	var msrv *http.Server // FLOWHQ_METRICS_ADDR's own listener
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = ln.Close()
+			_ = rt.close(context.Background())
+			return fmt.Errorf("serve: listen for metrics on %s: %w", cfg.MetricsAddr, err)
+		}
+		msrv = m.server(log)
+		go func() { served <- msrv.Serve(mln) }()
+		log.Info("metrics listening", "metrics_addr", mln.Addr().String())
+	}
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("flowhq serving", "addr", ln.Addr().String(), "whatsapp", cfg.WhatsApp, "database", rt.store.Dialect())
 
 	select {
 	case <-ctx.Done():
 	case err := <-served:
+		_ = srv.Close()
+		if msrv != nil {
+			_ = msrv.Close()
+		}
 		_ = rt.close(context.Background())
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -70,6 +88,9 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
 	herr := srv.Shutdown(sctx)
+	if msrv != nil {
+		herr = errors.Join(herr, msrv.Shutdown(sctx))
+	}
 	if errors.Is(herr, context.DeadlineExceeded) {
 		herr = nil
 	}

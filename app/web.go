@@ -41,6 +41,8 @@ type web struct {
 	done <-chan struct{}
 	// stopped is closed when the supervisor has stopped (readyz).
 	stopped <-chan struct{}
+	// metrics is the Prometheus registry (metrics.go).
+	metrics *metrics
 
 	sessionCookie string
 	preCookie     string
@@ -91,6 +93,9 @@ func newWeb(rt *runtime, opts webOptions, done <-chan struct{}) (*web, error) {
 		w.sessionCookie, w.preCookie = "__Host-flowhq_session", "__Host-flowhq_csrf"
 	}
 	var err error
+	if w.metrics, err = metricsOf(rt); err != nil {
+		return nil, err
+	}
 	if w.dummyHash, err = hashPassword("not a real password, only for timing", opts.BcryptCost); err != nil {
 		return nil, err
 	}
