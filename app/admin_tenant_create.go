@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -25,16 +26,26 @@ func (w *web) adminTenantCreate(c echo.Context) error {
 	ctx, cancel := reqCtx(c, formCtx)
 	defer cancel()
 	t := in.tenant
-	if err := w.st.CreateTenant(ctx, &t, in.config); err != nil {
+	if err := w.createTenant(ctx, &t, in.config); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			in.form.Errors["phone"] = "Another tenant already uses this number."
 			return invalidForm()
 		}
+		return err
+	}
+	w.audit(c, "tenant.create", t.ID, t.Name, describeConfig(t, in.config))
+	return redirect(c, views.TenantURL(t.ID))
+}
+
+// createTenant stores a new tenant with its config (the dashboard form and
+// approved setup requests both create tenants here). A taken phone number
+// is store.ErrConflict.
+func (w *web) createTenant(ctx context.Context, t *store.Tenant, cfg store.TenantConfig) error {
+	if err := w.st.CreateTenant(ctx, t, cfg); err != nil {
 		return fmt.Errorf("app: create tenant: %w", err)
 	}
 	w.log.Info("tenant created", "tenant_id", t.ID)
-	w.audit(c, "tenant.create", t.ID, t.Name, describeConfig(t, in.config))
-	return redirect(c, views.TenantURL(t.ID))
+	return nil
 }
 
 // describeConfig summarises a tenant's settings for the audit log.

@@ -37,6 +37,9 @@ type Config struct {
 	LoginWindow       time.Duration // FLOWHQ_LOGIN_THROTTLE_WINDOW
 	TrustProxyHeaders bool          // FLOWHQ_TRUST_PROXY: client address from X-Forwarded-For
 
+	// Onboarding.
+	SetupRequestsPerHour int // FLOWHQ_SETUP_REQUESTS_PER_HOUR: per client address; 0 = no limit
+
 	// Webhook delivery (webhook.go).
 	WebhookTimeout   time.Duration // FLOWHQ_WEBHOOK_TIMEOUT
 	WebhookRetryBase time.Duration // FLOWHQ_WEBHOOK_RETRY_BASE
@@ -116,6 +119,8 @@ func envVars() []envVar {
 			func(c *Config, v string) error { return parseDuration(v, &c.LoginWindow) }},
 		{"FLOWHQ_TRUST_PROXY", "false", "true behind a reverse proxy: take the client address from X-Forwarded-For",
 			func(c *Config, v string) error { return parseBool(v, &c.TrustProxyHeaders) }},
+		{"FLOWHQ_SETUP_REQUESTS_PER_HOUR", "5", "setup requests the public form accepts per client address per hour (0 = no limit)",
+			func(c *Config, v string) error { return parseInt(v, 0, &c.SetupRequestsPerHour) }},
 		{"FLOWHQ_WEBHOOK_TIMEOUT", "10s", "one webhook delivery attempt gives up after this long",
 			func(c *Config, v string) error { return parseDuration(v, &c.WebhookTimeout) }},
 		{"FLOWHQ_WEBHOOK_RETRY_BASE", "5s", "first retry delay of a failed webhook delivery (doubles per failure, ±20% jitter)",

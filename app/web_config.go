@@ -118,6 +118,7 @@ type webOptions struct {
 	BcryptCost    int // 0 = bcrypt.DefaultCost
 	// DefaultRateLimit is FLOWHQ_RATE_LIMIT_PER_MINUTE, shown on the form.
 	DefaultRateLimit int
+	SetupPerHour     int // FLOWHQ_SETUP_REQUESTS_PER_HOUR: per client address; 0 = no limit
 }
 
 func (c Config) webOptions() webOptions {
@@ -134,5 +135,6 @@ func (c Config) webOptions() webOptions {
 		StaleAfter:       c.StaleAfter,
 		Heartbeat:        c.Heartbeat,
 		DefaultRateLimit: c.RateLimit,
+		SetupPerHour:     c.SetupRequestsPerHour,
 	}
 }

@@ -103,6 +103,9 @@ const (
 	SetupRejected = "REJECTED"
 )
 
+// ErrDecided is the ErrConflict of a request that is no longer pending.
+var ErrDecided = fmt.Errorf("%w: the setup request was already decided", ErrConflict)
+
 // ErrTooMany is returned by CreateSetupRequest when the client address
 // has already sent its allowance of requests in the window.
 var ErrTooMany = errors.New("too many requests")
@@ -286,11 +289,12 @@ func decide(tx *gorm.DB, id string, cols map[string]any) error {
 	if n == 0 {
 		return ErrNotFound
 	}
-	return fmt.Errorf("%w: the request was already decided", ErrConflict)
+	return ErrDecided
 }
 
 // RejectSetupRequest marks a PENDING request REJECTED with a reason and
-// who decided, and returns it. ErrConflict if it was already decided.
+// who decided, and returns it. ErrDecided (an ErrConflict) if it was
+// already decided.
 func (s *Store) RejectSetupRequest(ctx context.Context, id, reason, by string) (SetupRequest, error) {
 	if len(reason) > MaxSetupReason*4 {
 		return SetupRequest{}, fmt.Errorf("store: reject setup request %s: %w: reason too long", id, ErrInvalid)
@@ -309,7 +313,7 @@ func (s *Store) RejectSetupRequest(ctx context.Context, id, reason, by string) (
 }
 
 // ApproveSetupRequest finishes an approval in one transaction: the
-// request (still PENDING, else ErrConflict) becomes APPROVED with the
+// request (still PENDING, else ErrDecided) becomes APPROVED with the
 // tenant the caller created for it, and the tenant user and their first
 // invite are inserted. A taken email is ErrConflict. user and the returned
 // request are written back.
