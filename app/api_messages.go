@@ -26,7 +26,7 @@ type apiMessage struct {
 	To          string    `json:"to"`
 	Text        string    `json:"text"`
 	WAMessageID string    `json:"wa_message_id"`
-	Intent      string    `json:"intent" doc:"What the bot understood (IN rows it answered)."`
+	Intent      string    `json:"intent" doc:"What the bot understood (on its OUT reply)."`
 	Status      string    `json:"status" doc:"IN: received or skipped; OUT: pending, sent, failed or suppressed"`
 	Source      string    `json:"source" doc:"customer, bot, human (the owner's phone), system or api"`
 	Error       string    `json:"error"`

@@ -123,6 +123,7 @@ func (w *web) apiRoutes(e *echo.Echo) {
 	for _, r := range w.apiRouteTable() {
 		e.Add(r.Method, apiPrefix+r.Path, r.Handler, w.apiGuard(r.Scope))
 	}
+	w.tokenRoutes(e) // the admin pages of tokens: admin_tokens.go
 	e.Any("/api/*", func(c echo.Context) error {
 		return apiErr(http.StatusNotFound, "not_found", "There is no API endpoint %s %s.", c.Request().Method, strings.TrimSpace(c.Request().URL.Path))
 	})
