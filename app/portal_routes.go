@@ -17,4 +17,14 @@ func (w *web) portalRoutes(e *echo.Echo) {
 	portal := func(method, path string, h echo.HandlerFunc) { e.Add(method, path, h, w.requireTenantUser) }
 	portal(http.MethodGet, "/portal", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, portalHome) })
 	portal(http.MethodGet, "/portal/status", w.portalStatus)
+	// Conversations and settings: portal_chat*.go, portal_settings*.go.
+	portal(http.MethodGet, "/portal/conversations", w.portalConversations)
+	portal(http.MethodGet, "/portal/conversations/events", w.portalConversationsEvents)
+	portal(http.MethodGet, "/portal/conversations/:chat", w.portalChat)
+	portal(http.MethodGet, "/portal/conversations/:chat/events", w.portalChatEvents)
+	portal(http.MethodPost, "/portal/conversations/:chat/pause", w.portalChatPause)
+	portal(http.MethodPost, "/portal/conversations/:chat/resume", w.portalChatResume)
+	portal(http.MethodGet, "/portal/settings", w.portalSettings)
+	portal(http.MethodPost, "/portal/settings", w.portalSettingsUpdate)
+	portal(http.MethodPost, "/portal/settings/preview", w.portalSettingsPreview)
 }
