@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowhq/flowhq/store"
 	"github.com/flowhq/flowhq/store/storetest"
@@ -130,5 +132,13 @@ func TestAPIAuthorization(t *testing.T) {
 // the tenant (see apiAuthPath).
 func (e *webEnv) apiAuthFixtures(t *testing.T, tenantID string) map[string]string {
 	t.Helper()
-	return map[string]string{}
+	apiAuthSeq++
+	r := store.SetupRequest{BusinessName: "Shop", ContactName: "Amina", Phone: fmt.Sprintf("+2557%08d", apiAuthSeq),
+		Email: fmt.Sprintf("amina%d@example.com", apiAuthSeq), Template: "ecommerce", Language: "sw"}
+	if err := e.st.CreateSetupRequest(context.Background(), &r, 0, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"request": r.ID}
 }
+
+var apiAuthSeq int

@@ -218,3 +218,66 @@ func TestAPIEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestAPISetupRequests: anyone submits, admins list, reject and approve
+// (through the onboarding service, so the dashboard's rules hold).
+func TestAPISetupRequests(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newWebEnv(t, st)
+		admin, _ := e.mintToken("ops", "")
+		body := func(phone, email string) map[string]any {
+			return map[string]any{"business_name": "Duka la Mama", "contact_name": "Mama Amina", "phone": phone, "country": "KE",
+				"email": email, "template": "ecommerce", "language": "sw", "note": "Tunauza vitenge"}
+		}
+		r1 := e.apiDo("POST", apiPrefix+"/setup-requests", "", body("0712 345 678", "amina@example.com")).want(t, "submit", http.StatusCreated)
+		if r1.str("status") != store.SetupPending || r1.str("phone") != "+254712345678" || r1.json["ip"] != nil {
+			t.Fatalf("submitted %s", r1.raw)
+		}
+		e.apiDo("POST", apiPrefix+"/setup-requests", "", body("+254712345678", "other@example.com")).
+			wantErr(t, "same number pending", http.StatusConflict, "pending_request")
+		res := e.apiDo("POST", apiPrefix+"/setup-requests", "", map[string]any{"business_name": "", "phone": "12", "email": "x",
+			"contact_name": "", "template": "x", "language": "x"})
+		res.wantErr(t, "invalid request", http.StatusUnprocessableEntity, "validation_failed")
+		r2 := e.apiDo("POST", apiPrefix+"/setup-requests", "", body("+255 712 000 111", "juma@example.com")).want(t, "submit 2", http.StatusCreated)
+
+		list := e.apiDo("GET", apiPrefix+"/setup-requests?status=PENDING&limit=1", admin, nil).want(t, "list", http.StatusOK)
+		cur, _ := list.json["next_cursor"].(string)
+		if len(list.data()) != 1 || list.data()[0]["id"] != r2.str("id") || cur == "" {
+			t.Fatalf("list %s", list.raw)
+		}
+		if l := e.apiDo("GET", apiPrefix+"/setup-requests?status=PENDING&limit=1&cursor="+cur, admin, nil).data(); len(l) != 1 || l[0]["id"] != r1.str("id") {
+			t.Fatalf("page 2 %v", l)
+		}
+
+		e.apiDo("POST", apiPrefix+"/setup-requests/"+r2.str("id")+"/reject", admin, map[string]any{"reason": ""}).
+			wantErr(t, "reject without reason", http.StatusUnprocessableEntity, "validation_failed")
+		rej := e.apiDo("POST", apiPrefix+"/setup-requests/"+r2.str("id")+"/reject", admin, map[string]any{"reason": "Not in our area yet"}).
+			want(t, "reject", http.StatusOK)
+		if rej.str("status") != store.SetupRejected || rej.str("reason") != "Not in our area yet" {
+			t.Fatalf("rejected %s", rej.raw)
+		}
+		e.apiDo("POST", apiPrefix+"/setup-requests/"+r2.str("id")+"/approve", admin, nil).
+			wantErr(t, "approve a rejected request", http.StatusConflict, "already_decided")
+
+		ok := e.apiDo("POST", apiPrefix+"/setup-requests/"+r1.str("id")+"/approve", admin, nil).want(t, "approve", http.StatusOK)
+		tn, _ := ok.json["tenant"].(map[string]any)
+		if !strings.Contains(ok.str("invite_url"), "/") || tn["phone_number"] != "+254712345678" || ok.str("worker_error") != "" {
+			t.Fatalf("approved %s", ok.raw)
+		}
+		got := e.apiDo("GET", apiPrefix+"/tenants/"+tn["id"].(string), admin, nil).want(t, "approved tenant", http.StatusOK)
+		if cfg, _ := got.json["config"].(map[string]any); cfg["template"] != "ecommerce" || cfg["language"] != "sw" {
+			t.Fatalf("approved tenant %s", got.raw)
+		}
+		e.apiDo("POST", apiPrefix+"/setup-requests/no-such-id/approve", admin, nil).wantErr(t, "unknown request", http.StatusNotFound, "not_found")
+		entries, _ := st.ListAudit(context.Background(), store.ListAuditOptions{Limit: 50})
+		seen := map[string]bool{}
+		for _, a := range entries {
+			if strings.HasPrefix(a.ActorEmail, "API token") {
+				seen[a.Action] = true
+			}
+		}
+		if !seen["setup.approve"] || !seen["setup.reject"] {
+			t.Fatalf("audit by token: %v", seen)
+		}
+	})
+}
