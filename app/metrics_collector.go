@@ -40,6 +40,9 @@ type runtimeCollector struct {
 	sup       *tenant.Supervisor
 	log       *slog.Logger
 	perTenant bool
+	// The scrape-time queries: the store's methods (tests replace them).
+	states  func(context.Context) (store.StateGauges, error)
+	backlog func(context.Context) (int64, error)
 
 	totals       []*prometheus.Desc // per supervisorCounters
 	tenantTotals []*prometheus.Desc // the same with tenant_id
@@ -50,7 +53,7 @@ type runtimeCollector struct {
 	batches      *prometheus.Desc
 	retries      *prometheus.Desc
 	queuedOps    *prometheus.Desc
-	backlog      *prometheus.Desc
+	backlogDesc  *prometheus.Desc
 	queryErrors  *prometheus.Desc
 
 	statesErrors, backlogErrors atomic.Int64
@@ -60,6 +63,7 @@ func newRuntimeCollector(st *store.Store, sup *tenant.Supervisor, log *slog.Logg
 	name := func(sub, n string) string { return prometheus.BuildFQName(metricsNamespace, sub, n) }
 	c := &runtimeCollector{
 		st: st, sup: sup, log: log, perTenant: perTenant,
+		states: st.MetricStates, backlog: st.WebhookBacklog,
 		laneQueued: prometheus.NewDesc(name("", "lane_queued"),
 			"Reply jobs waiting on chat lanes now.", nil, nil),
 		workers: prometheus.NewDesc(name("", "workers"),
@@ -74,7 +78,7 @@ func newRuntimeCollector(st *store.Store, sup *tenant.Supervisor, log *slog.Logg
 			"Log writer attempts that failed and were retried.", nil, nil),
 		queuedOps: prometheus.NewDesc(name("log_writer", "queued_ops"),
 			"Ops waiting for a log writer now.", nil, nil),
-		backlog: prometheus.NewDesc(name("webhook", "backlog"),
+		backlogDesc: prometheus.NewDesc(name("webhook", "backlog"),
 			"Webhook events waiting for delivery (all tenants).", nil, nil),
 		queryErrors: prometheus.NewDesc(name("metrics", "query_errors_total"),
 			"Scrape-time database queries that failed (their metrics were left out of that scrape).", []string{"query"}, nil),
@@ -97,7 +101,7 @@ func (c *runtimeCollector) Describe(ch chan<- *prometheus.Desc) {
 			ch <- d
 		}
 	}
-	for _, d := range []*prometheus.Desc{c.laneQueued, c.workers, c.sessions, c.tenants, c.batches, c.retries, c.queuedOps, c.backlog, c.queryErrors} {
+	for _, d := range []*prometheus.Desc{c.laneQueued, c.workers, c.sessions, c.tenants, c.batches, c.retries, c.queuedOps, c.backlogDesc, c.queryErrors} {
 		ch <- d
 	}
 }
@@ -133,7 +137,7 @@ func (c *runtimeCollector) Collect(ch chan<- prometheus.Metric) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), metricsQueryTimeout)
 	defer cancel()
-	if g, err := c.st.MetricStates(ctx); err != nil {
+	if g, err := c.states(ctx); err != nil {
 		c.statesErrors.Add(1)
 		c.log.Warn("metrics: read tenant and session states", "err", err)
 	} else {
@@ -147,11 +151,11 @@ func (c *runtimeCollector) Collect(ch chan<- prometheus.Metric) {
 
 	bctx, bcancel := context.WithTimeout(context.Background(), metricsQueryTimeout)
 	defer bcancel()
-	if n, err := c.st.WebhookBacklog(bctx); err != nil {
+	if n, err := c.backlog(bctx); err != nil {
 		c.backlogErrors.Add(1)
 		c.log.Debug("metrics: read webhook backlog", "err", err)
 	} else {
-		ch <- prometheus.MustNewConstMetric(c.backlog, prometheus.GaugeValue, float64(n))
+		ch <- prometheus.MustNewConstMetric(c.backlogDesc, prometheus.GaugeValue, float64(n))
 	}
 	ch <- prometheus.MustNewConstMetric(c.queryErrors, prometheus.CounterValue, float64(c.statesErrors.Load()), "states")
 	ch <- prometheus.MustNewConstMetric(c.queryErrors, prometheus.CounterValue, float64(c.backlogErrors.Load()), "webhook_backlog")

@@ -3,6 +3,7 @@ package app
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -148,7 +151,10 @@ func linkSim(t testing.TB, e *webEnv, id string) {
 	if _, err := e.rt.sim.Scan(id); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the link", 10*time.Second, func() bool { return e.rt.sim.Connected(id) })
+	waitFor(t, "the session stored as connected", 10*time.Second, func() bool {
+		ws, err := e.st.GetSession(ctx, id)
+		return err == nil && ws.State == store.SessionConnected
+	})
 }
 
 // /metrics serves every family after messages went through a simulated
@@ -441,5 +447,41 @@ func TestServeMetricsAddr(t *testing.T) {
 	}
 	if _, err := http.Get(metricsURL + "/metrics"); err == nil {
 		t.Error("metrics listener still answers after shutdown")
+	}
+}
+
+// A failing or slow scrape-time query leaves its metrics out and counts
+// the error; the scrape still succeeds with everything else.
+func TestMetricsQueryErrors(t *testing.T) {
+	cfg := storetest.Config(t)
+	cfg.DataDir = t.TempDir()
+	e := newMetricsEnv(t, cfg, metricsOptions{})
+	c := newRuntimeCollector(e.st, e.rt.sup, e.rt.log, false)
+	c.states = func(context.Context) (store.StateGauges, error) {
+		return store.StateGauges{}, errors.New("database gone")
+	}
+	c.backlog = func(ctx context.Context) (int64, error) {
+		<-ctx.Done() // a query that hangs until the scrape's timeout
+		return 0, ctx.Err()
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(c)
+	srv := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError}))
+	defer srv.Close()
+	fams := scrape(t, srv.URL, "")
+	for _, gone := range []string{"flowhq_sessions", "flowhq_tenants", "flowhq_webhook_backlog"} {
+		if fams[gone] != nil {
+			t.Errorf("%s served although its query failed", gone)
+		}
+	}
+	for _, name := range []string{"flowhq_messages_in_total", "flowhq_workers", "flowhq_log_writer_queued_ops"} {
+		if fams[name] == nil {
+			t.Errorf("%s missing after a failed query", name)
+		}
+	}
+	for _, q := range []string{"states", "webhook_backlog"} {
+		if v, _ := sample(fams, "flowhq_metrics_query_errors_total", "query", q); v != 1 {
+			t.Errorf("query errors for %s: %v", q, v)
+		}
 	}
 }
