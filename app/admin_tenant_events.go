@@ -1,13 +1,12 @@
 package app
 
 import (
-	"errors"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/flowhq/flowhq/store"
@@ -43,77 +42,9 @@ func (w *web) adminTenantEvents(c echo.Context) error {
 }
 
 func (w *web) tenantStatusStream(c echo.Context, t store.Tenant) error {
-	sub := w.sup.Subscribe(t.ID, 256)
-	defer sub.Close()
-	stream, err := startSSE(c)
-	if err != nil {
-		return err
-	}
-	var lastWorker *store.Worker
-	var lastSession *store.WhatsAppSession
-	// send renders the live parts. It returns errStreamGone when the
-	// stream cannot go on (the client left, the tenant was deleted); other
-	// errors are worth a retry at the next tick.
-	send := func() error {
-		cur, err := w.loadTenant(c)
-		if err != nil {
-			var he *echo.HTTPError
-			if errors.As(err, &he) && he.Code == http.StatusNotFound {
-				return errStreamGone
-			}
-			return err
-		}
-		status, link, err := w.tenantState(c, cur)
-		if err != nil {
-			return err
-		}
-		// The changes themselves are the newest state: the supervisor's
-		// stored copy can lag behind while its state writer flushes.
-		if lastWorker != nil {
-			status.Worker = *lastWorker
-			link.Running = lastWorker.Status == store.WorkerRunning || lastWorker.Status == store.WorkerStarting
-		}
-		if lastSession != nil {
-			seen := status.Session.LastSeenAt
-			status.Session, link.Session = *lastSession, *lastSession
-			status.Session.LastSeenAt, link.Session.LastSeenAt = seen, seen
-		}
+	return w.tenantStateStream(c, t.ID, w.loadTenant, func(status views.TenantStatus, link views.TenantLink) templ.Component {
 		status.OOB, link.OOB = true, true
-		if err := stream.send("update", views.StatusUpdate(status, link)); err != nil {
-			return errStreamGone
-		}
-		return nil
-	}
-	// The page was rendered just before this connection: anything that
-	// changed in between is sent now.
-	dirty := false
-	if err := send(); errors.Is(err, errStreamGone) {
-		return nil
-	} else if err != nil {
-		w.log.Warn("tenant status stream", "tenant_id", t.ID, "err", err)
-		dirty = true
-	}
-	return stream.pump(w.done, sub, statusFlush, func(ch tenant.Change) {
-		switch ch.Kind {
-		case tenant.ChangeWorker:
-			wk := ch.Worker
-			lastWorker, dirty = &wk, true
-		case tenant.ChangeSession:
-			ss := ch.Session
-			lastSession, dirty = &ss, true
-		}
-	}, func(lost bool) error {
-		if !dirty && !lost {
-			return nil
-		}
-		dirty = false
-		err := send()
-		if err != nil && !errors.Is(err, errStreamGone) {
-			w.log.Warn("tenant status stream; retrying", "tenant_id", t.ID, "err", err)
-			dirty = true
-			return nil
-		}
-		return err
+		return views.StatusUpdate(status, link)
 	})
 }
 

@@ -45,13 +45,7 @@ func (w *web) adminTenantTry(c echo.Context) error {
 	}
 	msg := c.FormValue("message")
 	form := views.TenantTry{TenantID: t.ID, CSRF: w.csrfToken(c), OOB: isHTMX(c)}
-	switch {
-	case strings.TrimSpace(msg) == "":
-		form.Error = "Type a message to try."
-	case len(msg) > maxMessageText:
-		form.Error = "The message is too long: WhatsApp allows 65,536 characters."
-	}
-	if form.Error != "" {
+	if form.Error = tryMessageError(msg); form.Error != "" {
 		form.Message = msg
 		if !isHTMX(c) {
 			return w.tryPage(c, t, http.StatusUnprocessableEntity, form)
@@ -64,18 +58,36 @@ func (w *web) adminTenantTry(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	r := templates.Reply(msg, replyConfig(cfg))
-	w.log.Debug("try-it reply", "tenant_id", t.ID, "intent", r.Intent, "took", time.Since(start))
-	ex := views.TryExchange{Message: msg, Intent: string(r.Intent), Language: string(r.Language), Reply: r.Text}
-	if !r.When.IsZero() {
-		ex.When = templates.FormatWhen(r.When, r.Language)
-	}
+	ex := w.tryReply(t.ID, msg, cfg)
 	if !isHTMX(c) {
 		form.Exchanges = []views.TryExchange{ex}
 		return w.tryPage(c, t, http.StatusOK, form)
 	}
 	return w.render(c, http.StatusOK, views.TryResult(&ex, form))
+}
+
+// tryReply runs msg through a tenant's bot as configured (the admin's and
+// the portal's try-it chats).
+func (w *web) tryReply(tenantID, msg string, cfg store.TenantConfig) views.TryExchange {
+	start := time.Now()
+	r := templates.Reply(msg, replyConfig(cfg))
+	w.log.Debug("try-it reply", "tenant_id", tenantID, "intent", r.Intent, "took", time.Since(start))
+	ex := views.TryExchange{Message: msg, Intent: string(r.Intent), Language: string(r.Language), Reply: r.Text}
+	if !r.When.IsZero() {
+		ex.When = templates.FormatWhen(r.When, r.Language)
+	}
+	return ex
+}
+
+// tryMessageError says what is wrong with a try-it message, if anything.
+func tryMessageError(msg string) string {
+	switch {
+	case strings.TrimSpace(msg) == "":
+		return "Type a message to try."
+	case len(msg) > maxMessageText:
+		return "The message is too long: WhatsApp allows 65,536 characters."
+	}
+	return ""
 }
 
 // tryPage renders the tenant page with the try-it panel as given (for

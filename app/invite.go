@@ -19,7 +19,8 @@ import (
 
 // inviteOf finds the invite of the request's token. A token that cannot
 // be used gives the status to answer with: 404 for an unknown one, 410
-// for one that was used or has expired.
+// (with the invite, for its language) for one that was used or has
+// expired.
 func (w *web) inviteOf(c echo.Context) (store.Invite, store.User, int, error) {
 	secret, ok := decodeSecret(c.Param("token"))
 	if !ok {
@@ -34,7 +35,7 @@ func (w *web) inviteOf(c echo.Context) (store.Invite, store.User, int, error) {
 	case err != nil:
 		return store.Invite{}, store.User{}, 0, fmt.Errorf("app: invite: %w", err)
 	case inv.UsedAt != nil || !time.Now().Before(inv.ExpiresAt):
-		return store.Invite{}, store.User{}, http.StatusGone, nil
+		return inv, store.User{}, http.StatusGone, nil
 	}
 	u, err := w.st.GetUser(ctx, inv.UserID)
 	if err != nil {
@@ -75,7 +76,7 @@ func (w *web) inviteForm(c echo.Context) error {
 		return err
 	}
 	if gone != 0 {
-		return w.inviteGone(c, w.signedOutLayout(c, "invite.title"), gone)
+		return w.inviteGone(c, w.inviteLayout(c, inv.TenantID), gone)
 	}
 	l := w.inviteLayout(c, inv.TenantID)
 	p := views.InviteForm{Token: c.Param("token"), Email: u.Email}
@@ -90,7 +91,7 @@ func (w *web) inviteAccept(c echo.Context) error {
 		return err
 	}
 	if gone != 0 {
-		return w.inviteGone(c, w.signedOutLayout(c, "invite.title"), gone)
+		return w.inviteGone(c, w.inviteLayout(c, inv.TenantID), gone)
 	}
 	l := w.inviteLayout(c, inv.TenantID)
 	p := views.InviteForm{Token: c.Param("token"), Email: u.Email, Errors: map[string]string{}}

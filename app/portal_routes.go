@@ -17,6 +17,13 @@ func (w *web) portalRoutes(e *echo.Echo) {
 	portal := func(method, path string, h echo.HandlerFunc) { e.Add(method, path, h, w.requireTenantUser) }
 	portal(http.MethodGet, "/portal", func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, portalHome) })
 	portal(http.MethodGet, "/portal/status", w.portalStatus)
+	portal(http.MethodGet, "/portal/events", w.portalEvents)
+	portal(http.MethodGet, "/portal/link", w.portalLink)
+	portal(http.MethodPost, "/portal/link/pair", w.portalLinkPair)
+	portal(http.MethodPost, "/portal/link/relink", w.portalLinkRelink)
+	portal(http.MethodPost, "/portal/link/sim-scan", w.portalLinkSimScan)
+	portal(http.MethodGet, "/portal/try", w.portalTry)
+	portal(http.MethodPost, "/portal/try", w.portalTrySend)
 	// Conversations and settings: portal_chat*.go, portal_settings*.go.
 	portal(http.MethodGet, "/portal/conversations", w.portalConversations)
 	portal(http.MethodGet, "/portal/conversations/events", w.portalConversationsEvents)
@@ -27,4 +34,8 @@ func (w *web) portalRoutes(e *echo.Echo) {
 	portal(http.MethodGet, "/portal/settings", w.portalSettings)
 	portal(http.MethodPost, "/portal/settings", w.portalSettingsUpdate)
 	portal(http.MethodPost, "/portal/settings/preview", w.portalSettingsPreview)
+	// API tokens of the tenant: portal_tokens.go.
+	portal(http.MethodGet, portalTokensPath, w.portalTokens)
+	portal(http.MethodPost, portalTokensPath, w.portalTokenCreate)
+	portal(http.MethodPost, portalTokensPath+"/:tid/revoke", w.portalTokenRevoke)
 }
