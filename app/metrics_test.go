@@ -485,3 +485,29 @@ func TestMetricsQueryErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsConfig(t *testing.T) {
+	cfg, err := LoadConfig(envOf(map[string]string{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := cfg.metricsOptions(); cfg.MetricsAddr != "" || o.Separate || o.PerTenant {
+		t.Errorf("defaults: %q %+v", cfg.MetricsAddr, o)
+	}
+	cfg, err = LoadConfig(envOf(map[string]string{"FLOWHQ_METRICS_ADDR": "127.0.0.1:9090", "FLOWHQ_METRICS_PER_TENANT": "true"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := cfg.metricsOptions(); cfg.MetricsAddr != "127.0.0.1:9090" || !o.Separate || !o.PerTenant {
+		t.Errorf("set: %q %+v", cfg.MetricsAddr, o)
+	}
+	for _, bad := range []map[string]string{
+		{"FLOWHQ_METRICS_ADDR": "9090"},
+		{"FLOWHQ_METRICS_ADDR": "http://127.0.0.1:9090"},
+		{"FLOWHQ_METRICS_PER_TENANT": "yes please"},
+	} {
+		if _, err := LoadConfig(envOf(bad)); err == nil || !strings.Contains(err.Error(), "FLOWHQ_METRICS_") {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}
