@@ -195,7 +195,7 @@ func TestErrorForms(t *testing.T) {
 	if r.status != http.StatusNotFound || strings.Contains(r.body, "<html") || r.header.Get("HX-Retarget") != "#flash" {
 		t.Fatalf("htmx 404: %d %v", r.status, r.header)
 	}
-	r = c.get("/api/v1/tenants/x")
+	r = c.get("/api/v1/no-such-endpoint")
 	var body map[string]map[string]string
 	if r.status != http.StatusNotFound || json.Unmarshal([]byte(r.body), &body) != nil || body["error"]["code"] != "not_found" || body["error"]["message"] == "" {
 		t.Fatalf("api 404: %d %s", r.status, r.body)

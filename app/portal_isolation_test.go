@@ -59,6 +59,11 @@ var isolationRoutes = map[string]isoKind{
 	"GET /portal/settings":                    isoOwn,
 	"POST /portal/settings":                   isoOwn,
 	"POST /portal/settings/preview":           isoOwn,
+
+	// API tokens (portal_tokens.go): always the signed-in tenant's.
+	"GET /portal/settings/tokens":              isoOwn,
+	"POST /portal/settings/tokens":             isoOwn,
+	"POST /portal/settings/tokens/:tid/revoke": isoNotFound,
 }
 
 // isoTenant is one tenant of the isolation test with its recognisable
