@@ -11,9 +11,6 @@ import (
 // publicHome is the landing page (GET /): what Flow HQ does, in English
 // and Swahili, and the way to request a setup.
 func (w *web) publicHome(c echo.Context) error {
-	l := w.signedOutLayout(c, "public.title")
-	if a := authOf(c); a != nil {
-		l.User = "" // the public page shows no account menu
-	}
+	l := w.signedOutLayout(c, "public.title") // no account menu, even when signed in
 	return w.render(c, http.StatusOK, views.PublicPage(l, views.Public{Lang: l.Lang}))
 }
