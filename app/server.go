@@ -71,10 +71,11 @@ func (w *web) routes() http.Handler {
 	admin(http.MethodGet, "/admin/audit", w.adminAudit)
 
 	// Feature areas keep their routes beside their handlers.
-	w.publicRoutes(e)  // the landing page and setup requests: public_routes.go
-	w.portalRoutes(e)  // the tenant portal: portal_routes.go
-	w.apiRoutes(e)     // the JSON API: api_routes.go
-	w.metricsRoutes(e) // Prometheus metrics: metrics.go
+	w.publicRoutes(e)      // the landing page and setup requests: public_routes.go
+	w.portalRoutes(e)      // the tenant portal: portal_routes.go
+	w.apiRoutes(e)         // the JSON API: api_routes.go
+	w.metricsRoutes(e)     // Prometheus metrics: metrics.go
+	w.webhookPageRoutes(e) // webhook pages, admin and portal: admin_webhooks.go
 	return e
 }
 
