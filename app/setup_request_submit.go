@@ -51,6 +51,12 @@ func (w *web) setupRequestSubmit(c echo.Context) error {
 	switch {
 	case errors.As(err, &ve):
 		p.Errors, status = ve.Fields, http.StatusUnprocessableEntity
+		if l.Lang == views.LangSwahili {
+			p.Errors = make(map[string]string, len(ve.Fields))
+			for f := range ve.Fields {
+				p.Errors[f] = views.T(l.Lang, "setup.err."+f)
+			}
+		}
 	case errors.Is(err, errTooManyRequests):
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(setupWindow.Seconds())))
 		p.Error, status = views.T(l.Lang, "setup.toomany"), http.StatusTooManyRequests

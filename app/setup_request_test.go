@@ -91,6 +91,10 @@ func TestSetupRequestForm(t *testing.T) {
 		if r := c.get("/setup-request?lang=sw"); r.status != http.StatusOK || !strings.Contains(r.body, "Jina la biashara") {
 			t.Fatalf("swahili form: %d", r.status)
 		}
+		if r := c.post("/setup-request", with(setupForm("12"), "lang", "sw")); r.status != http.StatusUnprocessableEntity ||
+			!strings.Contains(r.body, "Weka namba ya simu") || !strings.Contains(r.body, `lang="sw"`) {
+			t.Fatalf("swahili messages: %d", r.status)
+		}
 		r = c.get("/setup-request")
 		if r.status != http.StatusOK || !strings.Contains(r.body, `name="website"`) {
 			t.Fatalf("form: %d", r.status)

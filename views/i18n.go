@@ -162,6 +162,15 @@ var texts = map[string][2]string{
 	"setup.thanks":        {"Thank you! Your request has been received.", "Asante! Ombi lako limepokelewa."},
 	"setup.thanks.next":   {"We will check it and send an invite link to your email. With it you choose a password and link your WhatsApp number.", "Tutalikagua na kutuma kiungo cha mwaliko kwenye barua pepe yako. Kwa kiungo hicho utachagua nenosiri na kuunganisha namba yako ya WhatsApp."},
 	"setup.ref":           {"Reference", "Kumbukumbu"},
+	// Field messages of the Swahili form (the English form says exactly what is wrong).
+	"setup.err.business_name": {"Check the business name.", "Weka jina la biashara (herufi 80 au chache, bila { au })."},
+	"setup.err.contact_name":  {"Check your name.", "Weka jina lako (herufi 120 au chache)."},
+	"setup.err.phone":         {"Check the number.", "Weka namba ya simu, mf. 0712 345 678 ukichagua nchi, au +255712345678."},
+	"setup.err.country":       {"Check the country.", "Chagua Kenya au Tanzania."},
+	"setup.err.email":         {"Check the email.", "Weka barua pepe sahihi, mf. jina@mfano.com."},
+	"setup.err.template":      {"Choose what the bot should do.", "Chagua boti ifanye nini."},
+	"setup.err.language":      {"Choose a language.", "Chagua lugha."},
+	"setup.err.note":          {"Check the note.", "Ujumbe usizidi herufi 1000."},
 
 	// Invite.
 	"invite.title":    {"Welcome to Flow HQ", "Karibu Flow HQ"},
