@@ -46,7 +46,7 @@ func TestAPIEndToEnd(t *testing.T) {
 
 		// Start, wait for a QR code.
 		res = e.apiDo("POST", base+"/worker/start", tok, nil).want(t, "start", http.StatusOK)
-		if tn, _ := res.json["tenant"].(map[string]any); tn["status"] != store.TenantActive {
+		if tn, _ := res.json["tenant"].(map[string]any); tn["status"] != store.TenantActive || res.json["worker"].(map[string]any)["status"] == store.WorkerStopped {
 			t.Fatalf("after start: %s", res.raw)
 		}
 		var qr apiResp

@@ -118,6 +118,9 @@ func (w *web) apiWorkerAction(action string, run func(ctx context.Context, id st
 		}
 		w.log.Info("worker control through the API", "tenant_id", t.ID, "action", action)
 		w.apiAudit(c, action, t.ID, t.Name, "")
+		if action != "worker.stop" {
+			w.waitWorkerLaunched(c, t.ID, 2*time.Second)
+		}
 		if t, err = w.apiLoadTenant(c); err != nil {
 			return err
 		}
@@ -140,4 +143,22 @@ func (w *web) apiStatusGet(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, st)
+}
+
+// waitWorkerLaunched waits a little for a started worker to leave STOPPED
+// (the actor launches asynchronously), so the answer shows it starting.
+func (w *web) waitWorkerLaunched(c echo.Context, id string, d time.Duration) {
+	ctx, cancel := reqCtx(c, d)
+	defer cancel()
+	for {
+		st, err := w.sup.Status(ctx, id)
+		if err != nil || st.Worker.Status != store.WorkerStopped {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
