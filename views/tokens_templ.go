@@ -260,7 +260,7 @@ func TokensPanel(p Tokens) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if p.Admin {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<fieldset class=\"field\"><legend>Scope</legend> <label class=\"radio\"><input type=\"radio\" name=\"scope\" value=\"admin\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<fieldset class=\"field choices\"><legend>Scope</legend> <label class=\"radio\"><input type=\"radio\" name=\"scope\" value=\"admin\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
