@@ -64,6 +64,16 @@ var isolationRoutes = map[string]isoKind{
 	"GET /portal/settings/tokens":              isoOwn,
 	"POST /portal/settings/tokens":             isoOwn,
 	"POST /portal/settings/tokens/:tid/revoke": isoNotFound,
+
+	// Webhooks (portal_webhooks.go): the signed-in tenant's own; another
+	// tenant's webhook is a 404.
+	"GET /portal/webhooks":                  isoOwn,
+	"POST /portal/webhooks":                 isoOwn,
+	"GET /portal/webhooks/:webhook":         isoNotFound,
+	"POST /portal/webhooks/:webhook":        isoNotFound,
+	"POST /portal/webhooks/:webhook/delete": isoNotFound,
+	"POST /portal/webhooks/:webhook/replay": isoNotFound,
+	"POST /portal/webhooks/:webhook/retry":  isoNotFound,
 }
 
 // isoTenant is one tenant of the isolation test with its recognisable
