@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -49,6 +48,15 @@ var isolationRoutes = map[string]isoKind{
 
 	"GET /portal":        isoOwn,
 	"GET /portal/status": isoOwn,
+	"GET /portal/events": isoOwn,
+
+	// Link phone and Try it: always the signed-in tenant's own worker.
+	"GET /portal/link":           isoOwn,
+	"POST /portal/link/pair":     isoOwn,
+	"POST /portal/link/relink":   isoOwn,
+	"POST /portal/link/sim-scan": isoOwn,
+	"GET /portal/try":            isoOwn,
+	"POST /portal/try":           isoOwn,
 
 	"GET /portal/conversations":               isoOwn,
 	"GET /portal/conversations/events":        isoOwn,
@@ -91,12 +99,15 @@ func (x isoTenant) markers() []string { return []string{x.business, x.tn.Name, x
 
 // isoSnapshot is everything of a tenant a request might change.
 type isoSnapshot struct {
-	Config  store.TenantConfig
-	Chats   []store.Chat
-	Logs    int64
-	Tenant  store.Tenant
-	Worker  string
-	Session string
+	Config   store.TenantConfig
+	Chats    []store.Chat
+	Logs     int64
+	Tenant   store.Tenant
+	Worker   string
+	Session  string
+	Tokens   []store.APIToken
+	Users    []store.User
+	Webhooks []store.Webhook
 }
 
 func snapshotTenant(t *testing.T, e *webEnv, id string) string {
@@ -123,16 +134,28 @@ func snapshotTenant(t *testing.T, e *webEnv, id string) string {
 		t.Fatal(err)
 	}
 	s.Worker, s.Session = st.Worker.Status, st.Session.State
+	if s.Tokens, err = e.st.ListAPITokens(ctx, store.ListAPITokensOptions{TenantID: id}); err != nil {
+		t.Fatal(err)
+	}
+	if s.Users, err = e.st.ListUsers(ctx, store.RoleTenant, id); err != nil {
+		t.Fatal(err)
+	}
+	if s.Webhooks, err = e.st.ListWebhooks(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	for i := range s.Users {
+		s.Users[i].LastLoginAt = nil // signing in is not a change of the tenant
+	}
 	b, _ := json.Marshal(s)
 	return string(b)
 }
 
 // probe sends one request with the client's cookies and returns the
-// status and what the body said within a short time (event streams are
-// read for a moment, then dropped).
+// status and the body (event streams are read for a moment, then
+// dropped).
 func probe(t *testing.T, c *client, method, path string, form url.Values, headers ...string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	var body io.Reader
 	if method == http.MethodPost {
@@ -159,9 +182,14 @@ func probe(t *testing.T, c *client, method, path string, form url.Values, header
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer res.Body.Close()
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		// A stream never ends by itself: read what it says at once.
+		stop := time.AfterFunc(1500*time.Millisecond, cancel)
+		defer stop.Stop()
+	}
 	var buf bytes.Buffer
 	_, err = io.Copy(&buf, io.LimitReader(res.Body, 4<<20))
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "context deadline exceeded") {
+	if err != nil && ctx.Err() == nil {
 		t.Fatalf("%s %s: read: %v", method, path, err)
 	}
 	return res.StatusCode, buf.String()
@@ -193,6 +221,17 @@ func TestPortalIsolation(t *testing.T) {
 		e.user(store.RoleTenant, "bravo@example.com", "bravo-password-1", b.tn.ID)
 		ca := e.client()
 		ca.portalLogin("alpha@example.com", "alpha-password-1")
+		bToken := store.APIToken{Name: "bravo-token", Prefix: "fhq_bravo", TokenHash: strings.Repeat("b", 64), Scope: store.TokenScopeTenant, TenantID: &b.tn.ID}
+		if err := st.CreateAPIToken(ctx, &bToken); err != nil {
+			t.Fatal(err)
+		}
+		bHook := store.Webhook{TenantID: b.tn.ID, URL: "https://bravo.example/hook", EventList: "message.in", Enabled: true}
+		if err := st.CreateWebhook(ctx, &bHook); err != nil {
+			t.Fatal(err)
+		}
+		// What a path parameter becomes: B's chat, token or webhook, else
+		// B's id.
+		bParam := map[string]string{":chat": b.chat, ":tid": bToken.ID, ":webhook": bHook.ID}
 
 		// Every portal route registered must be in the table, and every
 		// table entry must still exist.
@@ -242,6 +281,9 @@ func TestPortalIsolation(t *testing.T) {
 			"POST /portal/settings":         settingsForm("Alpha Hair Studio", "booking", "en", map[string]string{"hours.en": "Open 9 to 5."}),
 			"POST /portal/settings/preview": settingsForm("Alpha Hair", "booking", "en", map[string]string{"hours.en": "Open 9 to 5."}),
 			"POST /portal/login":            {"email": {"bravo@example.com"}, "password": {"wrong-password-1"}},
+			"POST /portal/try":              {"message": {"What time do you open?"}},
+			"POST /portal/link/pair":        {"phone": {a.number}},
+			"POST /portal/settings/tokens":  {"name": {"alpha token"}},
 		}
 		variants := [][]string{nil, {"HX-Request", "true"}, {"Accept", "application/json"}}
 
@@ -263,8 +305,8 @@ func TestPortalIsolation(t *testing.T) {
 						// B's chat (or B's id for any other parameter) in the
 						// path: not found, however it is asked.
 						p := routeParam.ReplaceAllStringFunc(path, func(param string) string {
-							if param == ":chat" {
-								return url.PathEscape(b.chat)
+							if v, ok := bParam[param]; ok {
+								return url.PathEscape(v)
 							}
 							return url.PathEscape(b.tn.ID)
 						})
