@@ -107,6 +107,12 @@ func TestAPIBadInput(t *testing.T) {
 			wantErr(t, "send as another tenant", 404, "not_found")
 		e.apiDo("GET", apiPrefix+"/nope", admin, nil).wantErr(t, "unknown path", 404, "not_found")
 		e.apiDo("GET", "/api/v2/tenants", admin, nil).wantErr(t, "unknown version", 404, "not_found")
+		res = e.apiDo("PUT", tenants, admin, `{}`)
+		res.wantErr(t, "wrong method", 405, "method_not_allowed")
+		if allow := res.header.Get("Allow"); allow != "GET, POST" {
+			t.Errorf("Allow: %q", allow)
+		}
+		e.apiDo("DELETE", apiPrefix+"/tenants/"+a.ID+"/messages", admin, nil).wantErr(t, "wrong method on a tenant path", 405, "method_not_allowed")
 		e.apiDo("POST", apiPrefix+"/tenants/"+a.ID+"/chats/"+"abc"+"/pause", admin, nil).wantErr(t, "bad chat", 400, "invalid_parameter")
 		e.apiDo("POST", apiPrefix+"/tenants/"+a.ID+"/messages", admin, `{"chat":"","text":""}`).wantErr(t, "empty send", 422, "validation_failed")
 		e.apiDo("POST", apiPrefix+"/tenants/"+a.ID+"/messages", admin, map[string]string{"chat": "+254700000001", "text": strings.Repeat("x", 5000)}).

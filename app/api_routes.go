@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -120,11 +121,44 @@ func (w *web) apiRouteTable() []apiRoute {
 // apiRoutes adds the JSON API: every route of the table behind its guard,
 // and a JSON 404 for any other /api path.
 func (w *web) apiRoutes(e *echo.Echo) {
-	for _, r := range w.apiRouteTable() {
+	table := w.apiRouteTable()
+	for _, r := range table {
 		e.Add(r.Method, apiPrefix+r.Path, r.Handler, w.apiGuard(r.Scope))
 	}
 	w.tokenRoutes(e) // the admin pages of tokens: admin_tokens.go
 	e.Any("/api/*", func(c echo.Context) error {
-		return apiErr(http.StatusNotFound, "not_found", "There is no API endpoint %s %s.", c.Request().Method, strings.TrimSpace(c.Request().URL.Path))
+		r := c.Request()
+		if allow := allowedMethods(table, r.URL.Path); len(allow) > 0 {
+			c.Response().Header().Set(echo.HeaderAllow, strings.Join(allow, ", "))
+			return apiErr(http.StatusMethodNotAllowed, "method_not_allowed", "%s is not available on %s; use %s.", r.Method, r.URL.Path, strings.Join(allow, " or "))
+		}
+		return apiErr(http.StatusNotFound, "not_found", "There is no API endpoint %s %s.", r.Method, r.URL.Path)
 	})
+}
+
+// allowedMethods lists the methods the table has for path.
+func allowedMethods(table []apiRoute, path string) []string {
+	rest, ok := strings.CutPrefix(path, apiPrefix)
+	if !ok {
+		return nil
+	}
+	got := strings.Split(rest, "/")
+	var out []string
+	for _, r := range table {
+		want := strings.Split(r.Path, "/")
+		if len(want) != len(got) {
+			continue
+		}
+		match := true
+		for i := range want {
+			if !strings.HasPrefix(want[i], ":") && want[i] != got[i] || strings.HasPrefix(want[i], ":") && got[i] == "" {
+				match = false
+				break
+			}
+		}
+		if match && !slices.Contains(out, r.Method) {
+			out = append(out, r.Method)
+		}
+	}
+	return out
 }
