@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -151,15 +152,29 @@ func (s *Store) RecordWebhookAttempts(ctx context.Context, tenantID, webhookID s
 			}
 		}
 		if len(delivered) > 0 {
+			// The ids as one JSON array: one parameter, whatever the count.
+			ids := make([]byte, 0, 20*len(delivered))
+			ids = append(ids, '[')
+			for i, id := range delivered {
+				if i > 0 {
+					ids = append(ids, ',')
+				}
+				ids = strconv.AppendInt(ids, id, 10)
+			}
+			ids = append(ids, ']')
+			in := `id IN (SELECT value FROM json_each(?))`
+			if s.dialect == DialectPostgres {
+				in = `id IN (SELECT json_array_elements_text(?::json)::bigint)`
+			}
 			err := tx.Exec(`UPDATE webhook_events SET status = 'delivered', attempts = attempts + 1, delivered_at = ?,
 				first_try_at = COALESCE(first_try_at, ?), updated_at = ?
-				WHERE tenant_id = ? AND webhook_id = ? AND status = 'pending' AND id IN ?`,
-				now, now, now, tenantID, webhookID, delivered).Error
+				WHERE tenant_id = ? AND webhook_id = ? AND status = 'pending' AND `+in,
+				now, now, now, tenantID, webhookID, string(ids)).Error
 			if err != nil {
 				return err
 			}
 		}
-		if err := tx.CreateInBatches(logs, 200).Error; err != nil {
+		if err := s.insertDeliveries(tx, logs); err != nil {
 			return err
 		}
 		return tx.Exec(`DELETE FROM webhook_deliveries WHERE webhook_id = ? AND id <=
@@ -171,6 +186,49 @@ func (s *Store) RecordWebhookAttempts(ctx context.Context, tenantID, webhookID s
 	}
 	return nil
 }
+
+// insertDeliveries appends attempts to the delivery log with one
+// statement, the rows in one JSON document (see the log writer for why).
+func (s *Store) insertDeliveries(tx *gorm.DB, logs []WebhookDelivery) error {
+	doc := make([]byte, 0, 160*len(logs))
+	doc = append(doc, '[')
+	for i, d := range logs {
+		if i > 0 {
+			doc = append(doc, ',')
+		}
+		doc = append(doc, '[')
+		for _, v := range [...]string{d.WebhookID, d.TenantID, d.EventID, d.EventType} {
+			doc = appendJSONString(doc, v)
+			doc = append(doc, ',')
+		}
+		doc = strconv.AppendInt(doc, int64(d.Attempt), 10)
+		doc = append(doc, ',', '"')
+		doc = s.appendTime(doc, d.At)
+		doc = append(doc, '"', ',')
+		doc = strconv.AppendInt(doc, int64(d.StatusCode), 10)
+		doc = append(doc, ',')
+		doc = appendJSONString(doc, d.Error)
+		doc = append(doc, ',')
+		doc = strconv.AppendInt(doc, d.DurationMS, 10)
+		doc = append(doc, ']')
+	}
+	doc = append(doc, ']')
+	q := sqliteInsertDeliveriesSQL
+	if s.dialect == DialectPostgres {
+		q = pgInsertDeliveriesSQL
+	}
+	return tx.Exec(q, string(doc)).Error
+}
+
+const deliveryColumns = `webhook_id, tenant_id, event_id, event_type, attempt, at, status_code, error, duration_ms`
+
+const sqliteInsertDeliveriesSQL = `INSERT INTO webhook_deliveries (` + deliveryColumns + `)
+SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8
+FROM json_each(?) ORDER BY key`
+
+const pgInsertDeliveriesSQL = `INSERT INTO webhook_deliveries (` + deliveryColumns + `)
+SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, (v ->> 4)::integer, (v ->> 5)::timestamptz, (v ->> 6)::integer, v ->> 7, (v ->> 8)::integer
+FROM json_array_elements(?::json) WITH ORDINALITY AS t(v, n) ORDER BY n`
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
