@@ -119,16 +119,20 @@ func (w *web) handleError(err error, c echo.Context) {
 	if errors.Is(err, context.Canceled) && c.Request().Context().Err() != nil {
 		return // the client went away
 	}
-	p, code := w.problemFor(c, err)
 	r := c.Request()
-	var werr error
 	var ae *apiError // api_json.go: always JSON, with its own code
-	switch {
-	case errors.As(err, &ae):
+	if errors.As(err, &ae) {
 		if ae.Status >= 500 {
 			w.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", ae.Status, "err", err)
 		}
-		werr = c.JSON(ae.Status, apiErrBody(ae.Code, ae.Message, ae.Fields))
+		if werr := c.JSON(ae.Status, apiErrBody(ae.Code, ae.Message, ae.Fields)); werr != nil {
+			w.log.Warn("write error response", "path", r.URL.Path, "err", fmt.Errorf("app: %w", werr))
+		}
+		return
+	}
+	p, code := w.problemFor(c, err)
+	var werr error
+	switch {
 	case wantsJSON(r):
 		werr = c.JSON(p.Status, map[string]any{"error": map[string]any{"code": code, "message": p.Message}})
 	case isHTMX(c):
