@@ -66,6 +66,10 @@ func overridePreview(lang string, cfg templates.Config, intent templates.Intent,
 // preview of that override box, otherwise every preview (the business
 // name or the template changed). Nothing is saved.
 func (w *web) portalSettingsPreview(c echo.Context) error {
+	if !isHTMX(c) {
+		// Browsers without JavaScript never call this; send them to the form.
+		return c.Redirect(http.StatusSeeOther, "/portal/settings")
+	}
 	l, err := w.portalLayout(c, "", "settings")
 	if err != nil {
 		return err
@@ -98,10 +102,6 @@ func (w *web) portalSettingsPreview(c echo.Context) error {
 				add(intent, rl)
 			}
 		}
-	}
-	if !isHTMX(c) {
-		// Browsers without JavaScript never call this; send them to the form.
-		return c.Redirect(http.StatusSeeOther, "/portal/settings")
 	}
 	return w.render(c, http.StatusOK, views.OverridePreviews(out))
 }

@@ -111,7 +111,8 @@ func TestPortalSettings(t *testing.T) {
 		}
 		// Saved in Swahili: the portal now speaks it.
 		r = c.get("/portal/settings?saved=1")
-		if !strings.Contains(r.body, views.T("sw", "settings.saved")) || !strings.Contains(r.body, `lang="sw"`) {
+		if !strings.Contains(r.body, views.T("sw", "settings.saved")) || !strings.Contains(r.body, `lang="sw"`) ||
+			!strings.Contains(r.body, `href="/portal/settings/tokens"`) || !strings.Contains(r.body, `href="/portal/webhooks"`) {
 			t.Fatal("no Swahili confirmation")
 		}
 		entries, err := st.ListAudit(ctx, store.ListAuditOptions{TenantID: p.tn.ID, Action: "settings."})

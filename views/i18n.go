@@ -275,6 +275,12 @@ var texts = map[string][2]string{
 	"intent.refund":       {"Refund", "Kurudishiwa pesa"},
 	"intent.problem":      {"A problem", "Tatizo"},
 	"intent.unknown":      {"Anything else (not understood)", "Mengineyo (haikueleweka)"},
+
+	// Settings: links for developers.
+	"settings.dev":          {"For developers", "Kwa wasanidi programu"},
+	"settings.dev.hint":     {"Connect your own systems to your bot.", "Unganisha mifumo yako na boti yako."},
+	"settings.dev.tokens":   {"API tokens", "Tokeni za API"},
+	"settings.dev.webhooks": {"Webhooks", "Webhooks"},
 }
 
 // T returns the text of key in lang ("sw" for Swahili; anything else is
