@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -29,6 +30,9 @@ type crashReceiver struct {
 	secret string
 	srv    *http.Server
 	url    string
+
+	hang    atomic.Bool  // hold every request until the sender gives up
+	hanging atomic.Int32 // requests being held
 
 	mu       sync.Mutex
 	requests int
@@ -61,6 +65,11 @@ func (r *crashReceiver) serve(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.mu.Unlock()
+	if r.hang.Load() {
+		r.hanging.Add(1)
+		<-req.Context().Done()
+		return
+	}
 	time.Sleep(15 * time.Millisecond)
 	if n%7 == 0 {
 		http.Error(w, "try again", http.StatusInternalServerError)
@@ -325,10 +334,33 @@ func TestWebhookSIGKILLMidDelivery(t *testing.T) {
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
+			// SIGTERM while a delivery hangs: the server still stops cleanly
+			// within its shutdown budget (10 s), the event stays queued.
+			rc.hang.Store(true)
+			send(base, 80, 81)
+			deadline = time.Now().Add(time.Minute)
+			for rc.hanging.Load() == 0 {
+				if time.Now().After(deadline) {
+					t.Fatal("no delivery in flight before SIGTERM")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
 			if err := second.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
-			_ = second.Wait()
+			exited := make(chan error, 1)
+			go func() { exited <- second.Wait() }()
+			select {
+			case err := <-exited:
+				if err != nil {
+					t.Fatalf("exit after SIGTERM with a delivery in flight: %v; log:\n%s", err, logs.String())
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("the server did not stop within 20 s of SIGTERM while a delivery hung")
+			}
+			if n, _ := st.WebhookBacklog(ctx); n == 0 {
+				t.Fatal("the event whose delivery was cut short is not queued any more")
+			}
 
 			// Signatures, and one id per event.
 			rc.mu.Lock()
