@@ -162,8 +162,10 @@ func (w *web) portalChatEvents(c echo.Context) error {
 		if len(added) == 0 && len(changed) == 0 {
 			return nil
 		}
+		// The switch depends on the newest messages and on whether the
+		// bot skipped a customer's message: redraw it when either moves.
 		var ctl *views.ChatControl
-		if len(added) > 0 {
+		if len(added) > 0 || slices.ContainsFunc(changed, func(m store.MessageLog) bool { return m.Direction == store.DirIn }) {
 			ctl = control()
 		}
 		// Oldest first, as the thread reads.
