@@ -21,9 +21,15 @@ func auditActions() []views.Option {
 		{Value: "tenant.", Label: "Tenants created, edited, deleted"},
 		{Value: "worker.", Label: "Worker controls"},
 		{Value: "worker.force_restart", Label: "Force restarts"},
-		{Value: "session.", Label: "Pairing codes"},
+		{Value: "session.", Label: "Pairing codes and relinks"},
 		{Value: "sim.", Label: "Simulated phone"},
-		{Value: "user.", Label: "Accounts"},
+		{Value: "user.", Label: "Accounts and invites"},
+		{Value: "setup.", Label: "Setup requests"},
+		{Value: "settings.", Label: "Bot settings (portal)"},
+		{Value: "chat.", Label: "Chats paused and resumed"},
+		{Value: "message.", Label: "Messages sent through the API"},
+		{Value: "token.", Label: "API tokens"},
+		{Value: "webhook.", Label: "Webhooks"},
 	}
 }
 
