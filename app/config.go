@@ -45,6 +45,8 @@ type Config struct {
 	WebhookRetryBase time.Duration // FLOWHQ_WEBHOOK_RETRY_BASE
 	WebhookRetryMax  time.Duration // FLOWHQ_WEBHOOK_RETRY_MAX
 	WebhookMaxAge    time.Duration // FLOWHQ_WEBHOOK_MAX_AGE
+	// FLOWHQ_WEBHOOK_ALLOW_PRIVATE: deliveries may reach internal addresses.
+	WebhookAllowPrivate bool
 
 	// The whatsmeow link.
 	MaxConcurrentLinking int           // FLOWHQ_MAX_CONCURRENT_LINKING
@@ -129,6 +131,8 @@ func envVars() []envVar {
 			func(c *Config, v string) error { return parseDuration(v, &c.WebhookRetryMax) }},
 		{"FLOWHQ_WEBHOOK_MAX_AGE", "24h", "a webhook event still failing this long after its first attempt becomes a dead letter",
 			func(c *Config, v string) error { return parseDuration(v, &c.WebhookMaxAge) }},
+		{"FLOWHQ_WEBHOOK_ALLOW_PRIVATE", "false", "true lets webhooks reach loopback, private and link-local addresses (off: a tenant cannot make the server POST into its own network)",
+			func(c *Config, v string) error { return parseBool(v, &c.WebhookAllowPrivate) }},
 		{"FLOWHQ_MAX_CONCURRENT_LINKING", "4", "tenants that may be pairing (QR or pairing code) at once; the others wait for a slot",
 			func(c *Config, v string) error { return parseInt(v, 1, &c.MaxConcurrentLinking) }},
 		{"FLOWHQ_WATCHDOG_NOT_LOGGED_IN", "3m", "a linked WhatsApp session not logged in for this long is reconnected",

@@ -14,10 +14,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/flowhq/flowhq/store"
@@ -39,7 +41,11 @@ type webhookOptions struct {
 	Poll      time.Duration // look for work at least this often; default 1s
 	Batch     int           // events read per query; default 100
 	Retention time.Duration // delivered events are kept this long; default 7 days
-	Client    *http.Client  // default: a client of its own (no redirects)
+	// AllowPrivate lets deliveries reach loopback, private, link-local and
+	// other internal addresses. Off by default: a tenant must not be able
+	// to make the server POST into its own network.
+	AllowPrivate bool
+	Client       *http.Client // default: a client of its own (no redirects, no proxy)
 }
 
 func (o webhookOptions) withDefaults() webhookOptions {
@@ -71,6 +77,14 @@ func (o webhookOptions) withDefaults() webhookOptions {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = 4
 		tr.ResponseHeaderTimeout = o.Timeout
+		// Direct connections only, each address checked as it is dialled
+		// (after DNS, so a name that resolves inward is refused too).
+		tr.Proxy = nil
+		dialer := &net.Dialer{Timeout: o.Timeout, KeepAlive: 30 * time.Second}
+		if !o.AllowPrivate {
+			dialer.Control = refusePrivate
+		}
+		tr.DialContext = dialer.DialContext
 		o.Client = &http.Client{
 			Transport: tr,
 			// A redirect is an answer that is not 2xx: retried, never followed.
@@ -430,9 +444,36 @@ func (d *webhookDispatcher) post(hook store.Webhook, eventID string, body []byte
 	return resp.StatusCode, msg
 }
 
+// errPrivateAddress refuses a delivery to an internal address.
+var errPrivateAddress = errors.New("the receiver's address is internal (loopback, private or link-local); set FLOWHQ_WEBHOOK_ALLOW_PRIVATE=true to allow it")
+
+// cgnat is the shared address space of carrier-grade NAT (RFC 6598).
+var cgnat = netip.MustParsePrefix("100.64.0.0/10")
+
+// refusePrivate is the webhook dialer's check of every address it is
+// about to connect to.
+func refusePrivate(network, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return err
+	}
+	ip = ip.Unmap()
+	if ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsMulticast() ||
+		ip.IsInterfaceLocalMulticast() || ip.IsUnspecified() || cgnat.Contains(ip) {
+		return errPrivateAddress
+	}
+	return nil
+}
+
 func describeDeliveryError(err error, timeout time.Duration) string {
 	var ne net.Error
 	switch {
+	case errors.Is(err, errPrivateAddress):
+		return errPrivateAddress.Error()
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
 		return fmt.Sprintf("no answer within %s", timeout)
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
@@ -448,6 +489,8 @@ func (c Config) webhookOptions() webhookOptions {
 		RetryBase: c.WebhookRetryBase,
 		RetryMax:  c.WebhookRetryMax,
 		MaxAge:    c.WebhookMaxAge,
+
+		AllowPrivate: c.WebhookAllowPrivate,
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -194,7 +195,40 @@ func startDispatcher(t testing.TB, st *store.Store, opts webhookOptions) *webhoo
 }
 
 func fastRetries() webhookOptions {
-	return webhookOptions{Timeout: 200 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 40 * time.Millisecond, MaxAge: time.Hour, Poll: 50 * time.Millisecond}
+	return webhookOptions{Timeout: 200 * time.Millisecond, RetryBase: 5 * time.Millisecond, RetryMax: 40 * time.Millisecond, MaxAge: time.Hour, Poll: 50 * time.Millisecond,
+		AllowPrivate: true} // the test receivers listen on loopback
+}
+
+// By default deliveries never reach internal addresses: the receiver on
+// loopback gets no request and the event dies with a clear error.
+func TestWebhookRefusesPrivateAddresses(t *testing.T) {
+	st := storetest.SQLite(t)
+	tn := storeTenant(t, st, "Inward")
+	rc := newReceiver(t, "whsec_private_secret_0123456789", nil)
+	h := hookFor(t, st, tn.ID, rc.srv.URL, rc.secret, store.EventMessageIn)
+	opts := fastRetries()
+	opts.AllowPrivate, opts.MaxAge = false, 50*time.Millisecond
+	startDispatcher(t, st, opts)
+	inbound(t, st, tn.ID, 1)
+	waitFor(t, "a dead letter", 30*time.Second, func() bool {
+		c, _ := st.CountWebhookEvents(context.Background(), tn.ID, h.ID)
+		return c.Dead == 1
+	})
+	dead, _ := st.ListWebhookEvents(context.Background(), tn.ID, store.ListWebhookEventsOptions{Status: store.WebhookDead})
+	if len(dead) != 1 || !strings.Contains(dead[0].LastError, "internal") {
+		t.Fatalf("dead letter %+v", dead)
+	}
+	if _, _, _, req := rc.snapshot(); req != 0 {
+		t.Fatalf("the loopback receiver got %d requests", req)
+	}
+	for _, addr := range []string{"10.1.2.3:80", "[::1]:443", "169.254.169.254:80", "100.64.0.1:80", "[::ffff:127.0.0.1]:80"} {
+		if refusePrivate("tcp", addr, nil) == nil {
+			t.Errorf("%s allowed", addr)
+		}
+	}
+	if err := refusePrivate("tcp", "93.184.216.34:443", nil); err != nil {
+		t.Errorf("a public address refused: %v", err)
+	}
 }
 
 // A receiver that fails in every way (500, timeouts, closed connections,
@@ -419,7 +453,7 @@ func BenchmarkWebhookDelivery(b *testing.B) {
 		mu.Unlock()
 		b.StartTimer()
 		start := time.Now()
-		d := newWebhookDispatcher(st, storetest.Logger(b), webhookOptions{Poll: 20 * time.Millisecond})
+		d := newWebhookDispatcher(st, storetest.Logger(b), webhookOptions{Poll: 20 * time.Millisecond, AllowPrivate: true})
 		d.start()
 		for {
 			if n, err := st.WebhookBacklog(context.Background()); err != nil {
