@@ -422,7 +422,8 @@ func (s *Store) DeleteWebhook(ctx context.Context, tenantID, id string) error {
 type webhookIndex struct {
 	mu  sync.Mutex // serializes loading and refreshing
 	m   atomic.Pointer[map[string][]hookRef]
-	seq idGen // session.state event ids; guarded by mu
+	seqMu sync.Mutex
+	seq   idGen // session.state event ids; guarded by seqMu
 
 	notifyOnce sync.Once
 	notify     chan struct{} // buffered 1: events were queued or webhooks changed

@@ -322,9 +322,9 @@ func (s *Store) saveSessionsQueuingEvents(tx *gorm.DB, ss []WhatsAppSession, col
 		if err != nil {
 			return err
 		}
-		s.hooks.mu.Lock()
+		s.hooks.seqMu.Lock()
 		seq := s.hooks.seq.next(time.Now())
-		s.hooks.mu.Unlock()
+		s.hooks.seqMu.Unlock()
 		evs = append(evs, outboxEvent{
 			id: fmt.Sprintf("evt_%016xs", seq), tenantID: x.TenantID, typ: EventSessionState, mask: maskSession,
 			payload: b, at: x.UpdatedAt,
