@@ -420,8 +420,8 @@ func (s *Store) DeleteWebhook(ctx context.Context, tenantID, id string) error {
 // never delivered (the dispatcher only reads events of existing, enabled
 // webhooks).
 type webhookIndex struct {
-	mu  sync.Mutex // serializes loading and refreshing
-	m   atomic.Pointer[map[string][]hookRef]
+	mu    sync.Mutex // serializes loading and refreshing
+	m     atomic.Pointer[map[string][]hookRef]
 	seqMu sync.Mutex
 	seq   idGen // session.state event ids; guarded by seqMu
 
