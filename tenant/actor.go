@@ -226,9 +226,25 @@ func (a *actor) recoverWork(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("tenant: load pending replies: %w", err)
 	}
+	// A reply that waited longer than the recovery window (the worker was
+	// stopped for days) would reach the customer out of the blue: give it
+	// up instead.
+	cutoff := time.Now().Add(-a.sup.opts.RecoverWindow)
+	var expired []store.Op
 	for i := range pending {
 		out := pending[i]
+		if out.CreatedAt.Before(cutoff) {
+			expired = append(expired, store.Op{Update: &store.StatusUpdate{TenantID: a.id, ID: out.ID,
+				Status: store.StatusFailed, Error: "expired: not sent within " + a.sup.opts.RecoverWindow.String()}})
+			continue
+		}
 		a.dispatch(out.Chat, job{out: &out})
+	}
+	if len(expired) > 0 {
+		if err := st.Commit(ctx, expired...); err != nil {
+			return fmt.Errorf("tenant: expire old pending replies: %w", err)
+		}
+		a.log.Warn("gave up replies that waited too long", "count", len(expired), "older_than", a.sup.opts.RecoverWindow)
 	}
 	unanswered, err := st.UnansweredInbound(ctx, a.id, time.Now().Add(-a.sup.opts.RecoverWindow))
 	if err != nil {
@@ -462,11 +478,12 @@ func (a *actor) silentIn(chat string) bool {
 	return a.paused[chat] || ok && time.Now().Before(until)
 }
 
-// giveBack returns a reply taken from the rate limit for a message that
-// was not stored after all (a duplicate, or a database error).
+// giveBack undoes what the rate limiter handed out for a message that was
+// not stored after all (a duplicate, or a database error): a reply, or
+// the one notice of the window.
 func (a *actor) giveBack(d decision, skip bool) {
-	if !skip && d == allow {
-		a.notify(func() { a.limiter.giveBack() })
+	if !skip && d != suppress {
+		a.notify(func() { a.limiter.giveBack(d) })
 	}
 }
 

@@ -34,6 +34,7 @@ const MaxSendText = 4096
 // PauseChat stops the bot from answering one chat of a tenant until
 // ResumeChat (a manual handoff: the owner answers by hand). It is stored,
 // so it holds across restarts, and applies at once to a running worker.
+// Only chats with messages can be paused (store.ErrNotFound otherwise).
 func (s *Supervisor) PauseChat(ctx context.Context, tenantID, chat string) error {
 	return s.setChatPaused(ctx, tenantID, chat, true)
 }
@@ -47,6 +48,9 @@ func (s *Supervisor) ResumeChat(ctx context.Context, tenantID, chat string) erro
 func (s *Supervisor) setChatPaused(ctx context.Context, tenantID, chat string, paused bool) error {
 	if _, err := s.checkTenant(ctx, tenantID); err != nil {
 		return err
+	}
+	if _, err := s.opts.Store.GetChat(ctx, tenantID, chat); err != nil {
+		return fmt.Errorf("tenant: pause chat: %w", err)
 	}
 	if err := s.opts.Store.SetChatPaused(ctx, tenantID, chat, paused); err != nil {
 		return fmt.Errorf("tenant: pause chat: %w", err)
@@ -115,7 +119,13 @@ func (s *Supervisor) SendText(ctx context.Context, tenantID, chat, text string) 
 		Status:      store.StatusPending,
 		Source:      store.SourceAPI,
 	}
-	if err := s.opts.Store.Commit(ctx, store.Op{Insert: out}); err != nil {
+	// The caller going away must not leave a row that is stored after
+	// all (and sent) while it was told the send failed: the commit gets a
+	// deadline of its own.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.InboundTimeout)
+	defer cancel()
+	if err := s.opts.Store.Commit(cctx, store.Op{Insert: out}); err != nil {
+		a.giveBack(allow, false)
 		return store.MessageLog{}, fmt.Errorf("tenant: send: %w", err)
 	}
 	a.publishMessage(*out)

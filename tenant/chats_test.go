@@ -19,6 +19,11 @@ func TestPauseAndResumeChat(t *testing.T) {
 		h := newHarness(t, st, nil, nil)
 		id := h.add("booking", true, nil)
 		h.waitSession(id, store.SessionConnected)
+		if err := h.sup.PauseChat(ctx, id, chatA); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("pause a chat without messages: %v", err)
+		}
+		h.say(id, chatA, "Habari")
+		waitFor(t, "first answer", func() bool { return len(h.net.Sent(id)) == 1 })
 		if err := h.sup.PauseChat(ctx, id, chatA); err != nil {
 			t.Fatal(err)
 		}
@@ -29,7 +34,7 @@ func TestPauseAndResumeChat(t *testing.T) {
 		}
 		inA := h.say(id, chatA, "Nataka kuweka miadi kesho")
 		h.say(id, chatB, "Nataka kuweka miadi kesho")
-		waitFor(t, "chat B answered", func() bool { return len(h.net.Sent(id)) == 1 })
+		waitFor(t, "chat B answered", func() bool { return len(h.net.Sent(id)) == 2 })
 		waitFor(t, "chat A skipped", skipped(inA))
 
 		// Paused across a restart of the worker.
@@ -46,12 +51,13 @@ func TestPauseAndResumeChat(t *testing.T) {
 		}
 		h.say(id, chatA, "Nataka kuweka miadi kesho")
 		waitFor(t, "chat A answered after resume", func() bool {
+			n := 0
 			for _, m := range h.net.Sent(id) {
 				if m.Chat == chatA {
-					return true
+					n++
 				}
 			}
-			return false
+			return n == 2
 		})
 		if err := h.sup.PauseChat(ctx, "no-such-tenant", chatA); !errors.Is(err, tenant.ErrUnknownTenant) {
 			t.Fatalf("unknown tenant: %v", err)

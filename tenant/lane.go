@@ -33,6 +33,25 @@ type lane struct {
 	mu     sync.Mutex
 	queue  []job
 	closed bool
+
+	// recent holds the ids of the replies this lane sent last (the lane's
+	// goroutine only). Two deliveries of one customer message racing each
+	// other can both queue its stored reply; the second one finds it here.
+	recent   [16]int64
+	recentAt int
+}
+
+// claim reports whether the reply id has not been sent by this lane
+// lately, and remembers it.
+func (l *lane) claim(id int64) bool {
+	for _, r := range l.recent {
+		if r == id {
+			return false
+		}
+	}
+	l.recent[l.recentAt] = id
+	l.recentAt = (l.recentAt + 1) % len(l.recent)
+	return true
 }
 
 func newLane(a *actor, chat string) *lane {
@@ -86,7 +105,7 @@ func (l *lane) run() {
 	for {
 		if j, ok := l.next(stopping); ok {
 			l.a.sup.queued.Add(-1)
-			l.a.process(j)
+			l.a.process(l, j)
 			continue
 		}
 		if stopping {
@@ -116,7 +135,7 @@ func (l *lane) run() {
 }
 
 // process runs one job; a panic is logged and costs only this job.
-func (a *actor) process(j job) {
+func (a *actor) process(l *lane, j job) {
 	defer func() {
 		if r := recover(); r != nil {
 			a.log.Error("lane panic", "panic", r, "stack", string(debug.Stack()))
@@ -126,7 +145,9 @@ func (a *actor) process(j job) {
 	st := a.sup.opts.Store
 	switch {
 	case j.out != nil:
-		a.deliver(ctx, j.out)
+		if l.claim(j.out.ID) {
+			a.deliver(ctx, j.out)
+		}
 		return
 	case j.skip:
 		err := st.Commit(ctx, store.Op{Update: &store.StatusUpdate{TenantID: a.id, ID: j.in.ID, Status: store.StatusSkipped}})
@@ -145,9 +166,11 @@ func (a *actor) process(j job) {
 		case err == nil && prev.Status == store.StatusPending:
 			// Stored with the message by a delivery whose handler gave up
 			// waiting for the commit: nobody is sending it, so send it now.
-			// (Jobs of one chat run in order, so a send of the same row
-			// queued earlier has finished and marked it by now.)
-			a.deliver(ctx, &prev)
+			// Jobs of one chat run in order, and claim keeps a send of the
+			// same row queued behind this one from repeating it.
+			if l.claim(prev.ID) {
+				a.deliver(ctx, &prev)
+			}
 			return
 		case err == nil:
 			return // answered already

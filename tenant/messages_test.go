@@ -3,6 +3,7 @@ package tenant_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -180,5 +181,31 @@ func TestBrokenTenantIsolated(t *testing.T) {
 	t.Logf("500 replies from 50 healthy tenants in %s beside a broken one", time.Since(start))
 	if w := h.status(broken).Worker; w.Restarts == 0 || w.LastError == "" {
 		t.Fatalf("broken tenant not restarting: %+v", w)
+	}
+}
+
+// A reply left pending longer than the recovery window (the worker was
+// stopped for days) is given up, not sent out of the blue; a recent one
+// is sent.
+func TestOldPendingReplyExpires(t *testing.T) {
+	st := storeForTest(t)
+	ctx := context.Background()
+	id := addTenant(t, st, "booking", true, nil)
+	old := time.Now().Add(-48 * time.Hour)
+	stale := &store.MessageLog{TenantID: id, Direction: store.DirOut, Chat: chatA, WAMessageID: "OUT-OLD", MessageText: "Hello!",
+		Status: store.StatusPending, Source: store.SourceBot, CreatedAt: old, UpdatedAt: old}
+	fresh := &store.MessageLog{TenantID: id, Direction: store.DirOut, Chat: chatB, WAMessageID: "OUT-NEW", MessageText: "Hello!",
+		Status: store.StatusPending, Source: store.SourceBot}
+	if err := st.Commit(ctx, store.Op{Insert: stale}, store.Op{Insert: fresh}); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, st, nil, nil)
+	waitFor(t, "fresh reply sent", func() bool { return h.net.SendCount(id, "OUT-NEW") == 1 })
+	waitFor(t, "old reply given up", func() bool {
+		m, err := st.GetLog(ctx, id, stale.ID)
+		return err == nil && m.Status == store.StatusFailed && strings.HasPrefix(m.Error, "expired")
+	})
+	if n := h.net.SendCount(id, "OUT-OLD"); n != 0 {
+		t.Fatalf("expired reply sent %d times", n)
 	}
 }

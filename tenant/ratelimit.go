@@ -57,10 +57,13 @@ func (r *rateLimiter) tryTake(now time.Time) bool {
 	return false
 }
 
-// giveBack returns one reply taken in the current window, for a message
-// that turned out not to need it.
-func (r *rateLimiter) giveBack() {
-	if r.count > 0 {
+// giveBack undoes a take that turned out not to be needed: an allowed
+// reply frees its place, a notice lets the next excess message warn.
+func (r *rateLimiter) giveBack(d decision) {
+	switch {
+	case d == allow && r.count > 0:
 		r.count--
+	case d == warn:
+		r.warned = false
 	}
 }
