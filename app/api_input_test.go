@@ -68,7 +68,13 @@ func TestAPIBadInput(t *testing.T) {
 		if l := e.apiDo("GET", tenants, admin, nil).data(); len(l) != 3 {
 			t.Fatalf("%d tenants after bad input, want 3", len(l))
 		}
-		e.apiDo("PATCH", apiPrefix+"/tenants/"+a.ID, aTok, `{"phone_number":"+255712345678"}`).wantErr(t, "patch to a taken number", 422, "validation_failed")
+		e.apiDo("PATCH", apiPrefix+"/tenants/"+a.ID, admin, `{"phone_number":"+255712345678"}`).wantErr(t, "patch to a taken number", 422, "validation_failed")
+		// The tenant's own token tunes the bot but not what the operator
+		// decides: name, number, rate limit.
+		for _, body := range []string{`{"rate_limit_per_minute":0}`, `{"rate_limit_per_minute":null}`, `{"name":"Mine"}`, `{"phone_number":""}`} {
+			e.apiDo("PATCH", apiPrefix+"/tenants/"+a.ID, aTok, body).wantErr(t, "tenant token patch "+body, 403, "forbidden")
+		}
+		e.apiDo("PATCH", apiPrefix+"/tenants/"+a.ID, aTok, `{"language":"sw"}`).want(t, "tenant token patch language", http.StatusOK)
 		e.apiDo("PATCH", apiPrefix+"/tenants/"+a.ID, aTok, `{"status":"ACTIVE"}`).wantErr(t, "patch status", 400, "unknown_field")
 
 		// Parameters and cursors.

@@ -10,7 +10,8 @@ import (
 )
 
 // apiTenantPatch is the body of PATCH /api/v1/tenants/:id: only the
-// fields present change.
+// fields present change. Name, phone number and rate limit need an admin
+// token.
 type apiTenantPatch struct {
 	Name               *string                       `json:"name" optional:"true"`
 	PhoneNumber        *string                       `json:"phone_number" optional:"true" doc:"\"\" removes the number."`
@@ -30,6 +31,13 @@ func (w *web) apiTenantUpdate(c echo.Context) error {
 	var in apiTenantPatch
 	if err := bindJSON(c, &in); err != nil {
 		return err
+	}
+	// A tenant's own token tunes its bot, like the portal's settings; the
+	// name, the number and the rate limit (which protects the number from
+	// bans) stay the operator's.
+	if p, _ := principalOf(c); !p.Admin && (in.Name != nil || in.PhoneNumber != nil || in.RateLimitPerMinute.Set) {
+		return apiErr(http.StatusForbidden, "forbidden",
+			"A tenant token may change template, business_name, language and reply_overrides; name, phone_number and rate_limit_per_minute need an admin token.")
 	}
 	ctx, cancel := reqCtx(c, formCtx)
 	defer cancel()

@@ -188,13 +188,13 @@ type Chat struct {
 type ListChatsOptions struct {
 	Query    string // case-insensitive substring of the chat (phone number)
 	BeforeID int64  // keyset cursor: chats whose newest message id < BeforeID; 0 = newest
-	Limit    int    // default 50, at most 200
+	Limit    int    // default 50, at most MaxChatPage
 }
 
 // Limits for ListChats pages.
 const (
 	DefaultChatPage = 50
-	MaxChatPage     = 200
+	MaxChatPage     = 500
 )
 
 // chatHead is a chats row with the ids of its newest message and newest
