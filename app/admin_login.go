@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/flowhq/flowhq/store"
 	"github.com/flowhq/flowhq/views"
@@ -65,37 +63,22 @@ func (w *web) adminLogin(c echo.Context) error {
 	if len(email) > store.MaxEmailLen {
 		p.Email = email[:store.MaxEmailLen]
 	}
-	ip := c.RealIP()
 	fail := func(status int, msg string) error {
 		p.Error = msg
 		return w.page(c, status, views.LoginPage(w.layout(c, "Sign in", ""), p), views.LoginPanel(w.csrfToken(c), p))
 	}
-	if wait := w.throttle.wait(email, ip); wait > 0 {
-		mins := int(math.Ceil(wait.Minutes()))
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		w.log.Warn("sign-in throttled", "email", email, "ip", ip, "retry_after", wait.Round(time.Second))
-		return fail(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %d minute%s.", mins, plural(mins)))
-	}
-	if email == "" || password == "" {
-		return fail(http.StatusUnprocessableEntity, "Enter your email and password.")
-	}
-
-	ctx, cancel := reqCtx(c, 10*time.Second)
-	defer cancel()
-	u, err := w.st.GetUserByEmail(ctx, email)
-	hash := []byte(u.PasswordHash)
+	u, wait, err := w.checkPassword(c, email, password, "admin")
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		hash = w.dummyHash // spend the same time as for a real account
-	case err != nil:
-		return fmt.Errorf("app: sign in: %w", err)
-	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
-		w.throttle.fail(email, ip)
-		w.log.Info("sign-in failed", "email", email, "ip", ip)
+	case errors.Is(err, errLoginThrottled):
+		mins := int(math.Ceil(wait.Minutes()))
+		return fail(http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins. Try again in %d minute%s.", mins, plural(mins)))
+	case errors.Is(err, errLoginEmpty):
+		return fail(http.StatusUnprocessableEntity, "Enter your email and password.")
+	case errors.Is(err, errLoginWrong):
 		return fail(http.StatusUnauthorized, "Wrong email or password.")
+	case err != nil:
+		return err
 	}
-	w.throttle.succeed(email)
 	if err := w.signIn(c, u); err != nil {
 		return err
 	}

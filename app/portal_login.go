@@ -3,14 +3,11 @@ package app
 import (
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/flowhq/flowhq/store"
 	"github.com/flowhq/flowhq/views"
@@ -73,35 +70,21 @@ func (w *web) portalLoginSubmit(c echo.Context) error {
 	if len(email) > store.MaxEmailLen {
 		p.Email = email[:store.MaxEmailLen]
 	}
-	ip := c.RealIP()
 	fail := func(status int, key string) error {
 		p.Error = views.T(l.Lang, key)
 		return w.page(c, status, views.PortalLoginPage(l, p), views.PortalLoginPanel(l, p))
 	}
-	if wait := w.throttle.wait(email, ip); wait > 0 {
-		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		w.log.Warn("portal sign-in throttled", "email", email, "ip", ip, "retry_after", wait.Round(time.Second))
-		return fail(http.StatusTooManyRequests, "login.throttled")
-	}
-	if email == "" || password == "" {
-		return fail(http.StatusUnprocessableEntity, "login.empty")
-	}
-	ctx, cancel := reqCtx(c, 10*time.Second)
-	defer cancel()
-	u, err := w.st.GetUserByEmail(ctx, email)
-	hash := []byte(u.PasswordHash)
+	u, _, err := w.checkPassword(c, email, password, "portal")
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		hash = w.dummyHash // spend the same time as for a real account
-	case err != nil:
-		return fmt.Errorf("app: portal sign in: %w", err)
-	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || err != nil {
-		w.throttle.fail(email, ip)
-		w.log.Info("portal sign-in failed", "email", email, "ip", ip)
+	case errors.Is(err, errLoginThrottled):
+		return fail(http.StatusTooManyRequests, "login.throttled")
+	case errors.Is(err, errLoginEmpty):
+		return fail(http.StatusUnprocessableEntity, "login.empty")
+	case errors.Is(err, errLoginWrong):
 		return fail(http.StatusUnauthorized, "login.wrong")
+	case err != nil:
+		return err
 	}
-	w.throttle.succeed(email)
 	if err := w.signIn(c, u); err != nil {
 		return err
 	}
