@@ -168,8 +168,10 @@ func (d *webhookDispatcher) run() {
 		case <-notify:
 			// Events are announced from inside their transaction: give
 			// the commit a moment to land (the poll catches stragglers).
+			// This also bounds the scans to about 50 a second however
+			// busy the log writer is; running workers do not need them.
 			select {
-			case <-time.After(5 * time.Millisecond):
+			case <-time.After(20 * time.Millisecond):
 			case <-d.ctx.Done():
 				return
 			}
