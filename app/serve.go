@@ -85,14 +85,19 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	log.Info("shutting down", "timeout", cfg.ShutdownTimeout)
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	herr := srv.Shutdown(sctx)
+	// Requests get a third of the budget, so a slow one cannot eat the
+	// time the workers need to drain their lanes and the writer to flush.
+	deadline := time.Now().Add(cfg.ShutdownTimeout)
+	hctx, hcancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout/3)
+	defer hcancel()
+	herr := srv.Shutdown(hctx)
 	if msrv != nil {
-		herr = errors.Join(herr, msrv.Shutdown(sctx))
+		herr = errors.Join(herr, msrv.Shutdown(hctx))
 	}
 	if errors.Is(herr, context.DeadlineExceeded) {
 		herr = nil
 	}
-	return errors.Join(herr, rt.close(sctx))
+	rctx, rcancel := context.WithDeadline(context.Background(), deadline)
+	defer rcancel()
+	return errors.Join(herr, rt.close(rctx))
 }
