@@ -48,7 +48,7 @@ func TestBadEnvironmentIsRefused(t *testing.T) {
 }
 
 func TestUnknownCommandAndBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"frobnicate"}, {"simulate", "--tenants", "0"}, {"simulate", "--duplicates", "150"}, {"simulate", "--database", "mysql://x"}, {"serve", "--nope"}} {
+	for _, args := range [][]string{{"frobnicate"}, {"simulate", "--tenants", "0"}, {"simulate", "--duplicates", "150"}, {"simulate", "--concurrency", "-1"}, {"simulate", "--database", "mysql://x"}, {"serve", "--nope"}} {
 		var stderr bytes.Buffer
 		if code := Main(context.Background(), args, Env{Stdout: &bytes.Buffer{}, Stderr: &stderr, Getenv: envOf(nil)}); code != 2 {
 			t.Errorf("%v: exit code %d, want 2 (%s)", args, code, stderr.String())
@@ -58,15 +58,17 @@ func TestUnknownCommandAndBadFlags(t *testing.T) {
 
 // simulate runs the whole runtime and finds nothing lost or doubled.
 func TestSimulateSmall(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	code := Main(context.Background(), []string{"simulate", "--tenants", "5", "--chats", "3", "--messages", "300", "--duplicates", "10", "--data-dir", t.TempDir()},
-		Env{Stdout: &stdout, Stderr: &stderr, Getenv: envOf(nil)})
-	if code != 0 {
-		t.Fatalf("exit %d: %s %s", code, stdout.String(), stderr.String())
-	}
-	for _, want := range []string{`"lost":0`, `"double_replies":0`, `"messages_in":300`, `"replies_sent":300`} {
-		if !strings.Contains(stdout.String(), want) {
-			t.Errorf("summary lacks %s: %s", want, stdout.String())
+	for _, extra := range [][]string{nil, {"--concurrency", "4"}} {
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"simulate", "--tenants", "5", "--chats", "3", "--messages", "300", "--duplicates", "10", "--data-dir", t.TempDir()}, extra...)
+		code := Main(context.Background(), args, Env{Stdout: &stdout, Stderr: &stderr, Getenv: envOf(nil)})
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s %s", extra, code, stdout.String(), stderr.String())
+		}
+		for _, want := range []string{`"lost":0`, `"double_replies":0`, `"messages_in":300`, `"replies_sent":300`} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("%v: summary lacks %s: %s", extra, want, stdout.String())
+			}
 		}
 	}
 }

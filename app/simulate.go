@@ -27,6 +27,7 @@ import (
 // simulateFlags are the load generator's settings.
 type simulateFlags struct {
 	tenants, chats, messages, rateLimit int
+	concurrency                         int
 	duplicates, rate                    float64
 	database, dataDir, journal, cpuProf string
 	seed                                uint64
@@ -76,6 +77,7 @@ func runSimulate(ctx context.Context, args []string, env Env) error {
 	fs.IntVar(&f.chats, "chats", 10, "customer chats per tenant")
 	fs.IntVar(&f.messages, "messages", 20000, "customer messages in all (0: only start the tenants)")
 	fs.IntVar(&f.rateLimit, "rate-limit", 0, "bot replies per minute per tenant (0 = off)")
+	fs.IntVar(&f.concurrency, "concurrency", 0, "at most this many customer messages awaiting their reply at once (0: one per chat)")
 	fs.Float64Var(&f.duplicates, "duplicates", 0, "percent of messages WhatsApp delivers twice")
 	fs.Float64Var(&f.rate, "rate", 0, "customer messages per second offered in all (0: as fast as replies come back)")
 	fs.StringVar(&f.database, "database", "", "database URL (postgres://...); empty: SQLite in --data-dir")
@@ -98,6 +100,8 @@ func runSimulate(ctx context.Context, args []string, env Env) error {
 		return usagef("--messages must not be negative")
 	case f.rate < 0:
 		return usagef("--rate must not be negative")
+	case f.concurrency < 0:
+		return usagef("--concurrency must not be negative")
 	case f.rateLimit < 0:
 		return usagef("--rate-limit must not be negative")
 	case f.duplicates < 0 || f.duplicates > 100:
@@ -344,6 +348,13 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 		wg        sync.WaitGroup
 		failed    atomic.Value
 	)
+	// sem bounds the messages awaiting a reply (--concurrency): each
+	// customer takes a place before writing and gives it back once
+	// answered.
+	var sem chan struct{}
+	if f.concurrency > 0 {
+		sem = make(chan struct{}, f.concurrency)
+	}
 	start := time.Now()
 	for c := 0; c < customers; c++ {
 		wg.Add(1)
@@ -370,6 +381,14 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 				case <-replies: // a late reply to an earlier message
 				default:
 				}
+				if sem != nil {
+					select {
+					case sem <- struct{}{}:
+					case <-ctx.Done():
+						failed.Store(fmt.Errorf("simulate: message %s never sent: %w", in.ID, ctx.Err()))
+						return
+					}
+				}
 				sent := time.Now()
 				rt.sim.Deliver(tenantID, in)
 				select {
@@ -378,11 +397,17 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 					failed.Store(fmt.Errorf("simulate: message %s not acknowledged: %w", in.ID, ctx.Err()))
 					return
 				}
+				release := func() {
+					if sem != nil {
+						<-sem
+					}
+				}
 				if rng.Float64()*100 < f.duplicates {
 					dups.Add(1)
 					rt.sim.Deliver(tenantID, in)
 				}
 				if known[tenantID+"/"+in.ID] {
+					release()
 					continue
 				}
 				t := time.NewTimer(replyWait)
@@ -393,6 +418,7 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 				case <-ctx.Done():
 				}
 				t.Stop()
+				release()
 			}
 			mu.Lock()
 			latencies = append(latencies, mine...)
