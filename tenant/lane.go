@@ -123,13 +123,14 @@ func (l *lane) run() {
 		case <-l.a.done:
 			stopping = true
 		case <-idle.C:
-			if _, ok := l.next(true); !ok {
+			// Close only if still empty; a job pushed meanwhile is run,
+			// not dropped.
+			j, ok := l.next(true)
+			if !ok {
 				return
 			}
-			// Raced with a push: the queue is not empty after all.
-			l.mu.Lock()
-			l.closed = false
-			l.mu.Unlock()
+			l.a.sup.queued.Add(-1)
+			l.a.process(l, j)
 		}
 	}
 }

@@ -209,3 +209,35 @@ func TestOldPendingReplyExpires(t *testing.T) {
 		t.Fatalf("expired reply sent %d times", n)
 	}
 }
+
+// Lanes that go idle while messages keep coming (a very short LaneIdle
+// makes the idle timer race the pushes) still run every job: each of
+// the messages gets its reply.
+func TestLaneIdleRaceLosesNothing(t *testing.T) {
+	h := newHarness(t, storeForTest(t), nil, func(o *tenant.Options) { o.LaneIdle = time.Millisecond })
+	var ids []string
+	for range 10 {
+		id := h.add("booking", true, nil)
+		ids = append(ids, id)
+	}
+	for _, id := range ids {
+		h.waitSession(id, store.SessionConnected)
+	}
+	const perTenant = 60
+	var wg sync.WaitGroup
+	for _, id := range ids {
+		wg.Go(func() {
+			for i := range perTenant {
+				h.say(id, fmt.Sprintf("2547300000%02d@s.whatsapp.net", i%5), "Hello")
+				time.Sleep(time.Duration(i%3) * time.Millisecond) // lanes go idle as messages arrive
+			}
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		waitFor(t, "every message answered", func() bool { return len(h.net.Sent(id)) == perTenant })
+	}
+	if q := h.sup.Metrics().LaneQueued; q != 0 {
+		t.Fatalf("%d jobs still counted as queued", q)
+	}
+}
