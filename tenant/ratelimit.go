@@ -23,14 +23,7 @@ type rateLimiter struct {
 }
 
 func (r *rateLimiter) take(now time.Time) decision {
-	if r.limit <= 0 {
-		return allow
-	}
-	if now.Sub(r.start) >= time.Minute {
-		r.start, r.count, r.warned = now, 0, false
-	}
-	if r.count < r.limit {
-		r.count++
+	if r.tryTake(now) {
 		return allow
 	}
 	if !r.warned {
