@@ -3,9 +3,7 @@ package app
 import (
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -59,21 +57,11 @@ func (w *web) apiChatList(c echo.Context) error {
 		return err
 	}
 	opts := store.ListChatsOptions{Limit: limit + 1}
-	if q := c.QueryParam("q"); q != "" {
-		if !utf8.ValidString(q) || strings.ContainsRune(q, 0) || utf8.RuneCountInString(q) > maxSearchLen {
-			return apiErr(http.StatusBadRequest, "invalid_parameter", "q must be valid text of at most %d characters.", maxSearchLen)
-		}
-		opts.Query = strings.TrimSpace(q)
-	}
-	cur, ok, err := queryCursor(c, "chats")
-	if err != nil {
+	if opts.Query, err = querySearch(c, "q"); err != nil {
 		return err
 	}
-	if ok {
-		if cur.N <= 0 {
-			return apiErr(http.StatusBadRequest, "bad_cursor", "The cursor is not valid for this list: pass next_cursor from the previous page unchanged.")
-		}
-		opts.BeforeID = cur.N
+	if opts.BeforeID, err = queryIDCursor(c, "chats"); err != nil {
+		return err
 	}
 	t, err := w.apiLoadTenant(c)
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -252,7 +253,7 @@ func queryCursor(c echo.Context, kind string) (cur apiCursor, ok bool, err error
 	if v == "" {
 		return apiCursor{}, false, nil
 	}
-	bad := apiErr(http.StatusBadRequest, "bad_cursor", "The cursor is not valid for this list: pass next_cursor from the previous page unchanged.")
+	bad := errBadCursor()
 	if len(v) > 512 {
 		return apiCursor{}, false, bad
 	}
@@ -266,6 +267,36 @@ func queryCursor(c echo.Context, kind string) (cur apiCursor, ok bool, err error
 		return apiCursor{}, false, bad
 	}
 	return cur, true, nil
+}
+
+// errBadCursor is the answer to a cursor that does not belong to the list.
+func errBadCursor() *apiError {
+	return apiErr(http.StatusBadRequest, "bad_cursor", "The cursor is not valid for this list: pass next_cursor from the previous page unchanged.")
+}
+
+// queryIDCursor reads ?cursor= of a list keyed by a positive numeric id;
+// 0 without one.
+func queryIDCursor(c echo.Context, kind string) (int64, error) {
+	cur, ok, err := queryCursor(c, kind)
+	switch {
+	case err != nil:
+		return 0, err
+	case !ok:
+		return 0, nil
+	case cur.N <= 0:
+		return 0, errBadCursor()
+	}
+	return cur.N, nil
+}
+
+// querySearch reads a free-text search parameter: valid text of at most
+// maxSearchLen characters, trimmed.
+func querySearch(c echo.Context, name string) (string, error) {
+	v := c.QueryParam(name)
+	if !utf8.ValidString(v) || strings.ContainsRune(v, 0) || utf8.RuneCountInString(v) > maxSearchLen {
+		return "", apiErr(http.StatusBadRequest, "invalid_parameter", "%s must be valid text of at most %d characters.", name, maxSearchLen)
+	}
+	return strings.TrimSpace(v), nil
 }
 
 // apiPage is one page of a list.

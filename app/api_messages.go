@@ -134,11 +134,8 @@ func (w *web) apiMessageList(c echo.Context) error {
 		}
 		opts.Chat = chat
 	}
-	if v := c.QueryParam("text"); v != "" {
-		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) || utf8.RuneCountInString(v) > maxSearchLen {
-			return apiErr(http.StatusBadRequest, "invalid_parameter", "text must be valid text of at most %d characters.", maxSearchLen)
-		}
-		opts.Query = strings.TrimSpace(v)
+	if opts.Query, err = querySearch(c, "text"); err != nil {
+		return err
 	}
 	if opts.Since, err = queryTime(c, "since"); err != nil {
 		return err
@@ -146,15 +143,8 @@ func (w *web) apiMessageList(c echo.Context) error {
 	if opts.Until, err = queryTime(c, "until"); err != nil {
 		return err
 	}
-	cur, ok, err := queryCursor(c, "messages")
-	if err != nil {
+	if opts.BeforeID, err = queryIDCursor(c, "messages"); err != nil {
 		return err
-	}
-	if ok {
-		if cur.N <= 0 {
-			return apiErr(http.StatusBadRequest, "bad_cursor", "The cursor is not valid for this list: pass next_cursor from the previous page unchanged.")
-		}
-		opts.BeforeID = cur.N
 	}
 	t, err := w.apiLoadTenant(c)
 	if err != nil {
