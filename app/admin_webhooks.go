@@ -47,7 +47,7 @@ func (w *web) webhookPageRoutes(e *echo.Echo) {
 // webhookIndex is GET …/webhooks.
 func (w *web) webhookIndex(c echo.Context, sc webhookScope) error {
 	return w.webhookList(c, sc, http.StatusOK, views.WebhookForm{Events: []string{"message.in", "message.out"}},
-		views.WebhookNotice(c.QueryParam("done")))
+		views.WebhookNotice(sc.lang, c.QueryParam("done")))
 }
 
 // webhookPage is GET …/webhooks/:webhook.
@@ -70,6 +70,7 @@ func (w *web) adminWebhookScope(c echo.Context) (webhookScope, error) {
 		tenant: t,
 		base:   views.TenantURL(t.ID, "webhooks"),
 		admin:  true,
+		lang:   views.LangEnglish,
 		list: func(p views.Webhooks) (templ.Component, error) {
 			return views.WebhooksAdminPage(w.layout(c, title, "tenants"), p), nil
 		},

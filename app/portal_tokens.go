@@ -20,10 +20,11 @@ import (
 const portalTokensPath = "/portal/settings/tokens"
 
 func (w *web) portalTokensPage(c echo.Context, status int, p views.Tokens) error {
-	l, err := w.portalLayout(c, "API tokens", "settings")
+	l, err := w.portalLayout(c, "tokens.title", "settings")
 	if err != nil {
 		return err
 	}
+	p.Lang = l.Lang
 	rows, err := w.tokenRows(c, portalTenantID(c), false)
 	if err != nil {
 		return err
@@ -35,11 +36,26 @@ func (w *web) portalTokensPage(c echo.Context, status int, p views.Tokens) error
 	return w.render(c, status, views.PortalTokensPage(l, p))
 }
 
+// portalLangOf is the portal language of the signed-in user's tenant.
+func (w *web) portalLangOf(c echo.Context) (string, error) {
+	ctx, cancel := reqCtx(c, formCtx)
+	defer cancel()
+	cfg, err := w.st.GetTenantConfig(ctx, portalTenantID(c))
+	if err != nil {
+		return "", fmt.Errorf("app: portal language: %w", err)
+	}
+	return portalLang(cfg), nil
+}
+
 // portalTokens lists the tenant's tokens (GET /portal/settings/tokens).
 func (w *web) portalTokens(c echo.Context) error {
 	p := views.Tokens{}
 	if c.QueryParam("revoked") == "1" {
-		p.Notice = "Token revoked: requests with it are refused from now on."
+		lang, err := w.portalLangOf(c)
+		if err != nil {
+			return err
+		}
+		p.Notice = views.T(lang, "tokens.notice.revoked")
 	}
 	return w.portalTokensPage(c, http.StatusOK, p)
 }
@@ -47,11 +63,20 @@ func (w *web) portalTokens(c echo.Context) error {
 // portalTokenCreate creates a token of the signed-in tenant
 // (POST /portal/settings/tokens) and shows it once.
 func (w *web) portalTokenCreate(c echo.Context) error {
+	lang, err := w.portalLangOf(c)
+	if err != nil {
+		return err
+	}
 	f := views.TokenForm{Name: strings.TrimSpace(c.FormValue("name")), Errors: map[string]string{}}
-	if f.Name == "" {
-		f.Errors["name"] = "Enter a name."
-	} else if msg := checkTokenName(f.Name); msg != "" {
-		f.Errors["name"] = strings.ToUpper(msg[:1]) + msg[1:] + "."
+	msg := checkTokenName(f.Name)
+	switch {
+	case f.Name == "":
+		f.Errors["name"] = views.T(lang, "tokens.err.name")
+	case msg == "":
+	case strings.HasPrefix(msg, "the name is too long"):
+		f.Errors["name"] = fmt.Sprintf(views.T(lang, "tokens.err.long"), store.MaxTokenName)
+	default:
+		f.Errors["name"] = views.T(lang, "tokens.err.plain")
 	}
 	if len(f.Errors) > 0 {
 		return w.portalTokensPage(c, http.StatusUnprocessableEntity, views.Tokens{Form: f})

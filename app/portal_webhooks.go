@@ -26,10 +26,15 @@ func (w *web) portalWebhookScope(c echo.Context) (webhookScope, error) {
 	if err != nil {
 		return webhookScope{}, fmt.Errorf("app: portal webhooks: %w", err)
 	}
-	layout := func() (views.PortalLayout, error) { return w.portalLayout(c, "Webhooks", "settings") }
+	layout := func() (views.PortalLayout, error) { return w.portalLayout(c, "webhooks.title", "settings") }
+	lang, err := w.portalLangOf(c)
+	if err != nil {
+		return webhookScope{}, err
+	}
 	return webhookScope{
 		tenant: t,
 		base:   portalWebhooksPath,
+		lang:   lang,
 		list: func(p views.Webhooks) (templ.Component, error) {
 			l, err := layout()
 			return views.WebhooksPortalPage(l, p), err

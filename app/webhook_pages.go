@@ -22,6 +22,7 @@ type webhookScope struct {
 	tenant store.Tenant
 	base   string // "/admin/tenants/:id/webhooks" or "/portal/webhooks"
 	admin  bool   // show the tenant's name and a way back to it
+	lang   string // the pages' language: views.LangEnglish for the admin, the tenant's in the portal
 	list   func(p views.Webhooks) (templ.Component, error)
 	detail func(p views.WebhookDetail) (templ.Component, error)
 }
@@ -45,7 +46,7 @@ func (w *web) webhookList(c echo.Context, sc webhookScope, status int, f views.W
 	if err != nil {
 		return fmt.Errorf("app: webhooks: %w", err)
 	}
-	p := views.Webhooks{Base: sc.base, CSRF: w.csrfToken(c), Notice: notice, Form: f}
+	p := views.Webhooks{Base: sc.base, CSRF: w.csrfToken(c), Notice: notice, Form: f, Lang: sc.lang}
 	p.Form.Webhooks = len(hooks)
 	if sc.admin {
 		p.TenantName, p.BackURL = nameOrID(sc.tenant), views.TenantURL(sc.tenant.ID)
@@ -68,7 +69,7 @@ func (w *web) webhookList(c echo.Context, sc webhookScope, status int, f views.W
 // secret); invalid input re-renders the form with 422.
 func (w *web) webhookCreate(c echo.Context, sc webhookScope) error {
 	f := webhookFormInput(c)
-	f.Errors = webhookFieldErrors(&f.URL, f.Events, true, &f.Secret)
+	f.Errors = localWebhookErrors(sc.lang, webhookFieldErrors(&f.URL, f.Events, true, &f.Secret))
 	if len(f.Errors) > 0 {
 		return w.webhookList(c, sc, http.StatusUnprocessableEntity, f, "")
 	}
@@ -78,7 +79,7 @@ func (w *web) webhookCreate(c echo.Context, sc webhookScope) error {
 	defer cancel()
 	if err := w.st.CreateWebhook(ctx, &h); err != nil {
 		if errors.Is(err, store.ErrInvalid) {
-			f.FormErr = webhookErrText(err)
+			f.FormErr = localWebhookFormErr(sc.lang, err)
 			return w.webhookList(c, sc, http.StatusUnprocessableEntity, f, "")
 		}
 		return fmt.Errorf("app: create webhook: %w", err)
@@ -106,12 +107,12 @@ func (w *web) loadScopedWebhook(c echo.Context, sc webhookScope) (store.Webhook,
 func (w *web) webhookShow(c echo.Context, sc webhookScope, status int, h store.Webhook, f *views.WebhookForm, notice string, bad bool) error {
 	ctx, cancel := reqCtx(c, formCtx)
 	defer cancel()
-	p := views.WebhookDetail{Base: sc.base, CSRF: w.csrfToken(c), Hook: h, Notice: notice, NoticeBad: bad, Now: time.Now()}
+	p := views.WebhookDetail{Base: sc.base, CSRF: w.csrfToken(c), Hook: h, Notice: notice, NoticeBad: bad, Now: time.Now(), Lang: sc.lang}
 	if sc.admin {
 		p.TenantName = nameOrID(sc.tenant)
 	}
 	if p.Notice == "" {
-		p.Notice = views.WebhookNotice(c.QueryParam("done"))
+		p.Notice = views.WebhookNotice(sc.lang, c.QueryParam("done"))
 	}
 	var err error
 	if p.Counts, err = w.st.CountWebhookEvents(ctx, sc.tenant.ID, h.ID); err != nil {
@@ -146,7 +147,7 @@ func (w *web) webhookUpdate(c echo.Context, sc webhookScope) error {
 		return err
 	}
 	f := webhookFormInput(c)
-	f.Errors = webhookFieldErrors(&f.URL, f.Events, true, nil)
+	f.Errors = localWebhookErrors(sc.lang, webhookFieldErrors(&f.URL, f.Events, true, nil))
 	if len(f.Errors) > 0 {
 		return w.webhookShow(c, sc, http.StatusUnprocessableEntity, h, &f, "", false)
 	}
@@ -159,7 +160,7 @@ func (w *web) webhookUpdate(c echo.Context, sc webhookScope) error {
 	defer cancel()
 	if _, err := w.st.UpdateWebhook(ctx, sc.tenant.ID, h.ID, u); err != nil {
 		if errors.Is(err, store.ErrInvalid) {
-			f.FormErr = webhookErrText(err)
+			f.FormErr = localWebhookFormErr(sc.lang, err)
 			return w.webhookShow(c, sc, http.StatusUnprocessableEntity, h, &f, "", false)
 		}
 		if errors.Is(err, store.ErrNotFound) {
@@ -212,9 +213,9 @@ func (w *web) webhookReplay(c echo.Context, sc webhookScope) error {
 		_, err := w.st.ReplayWebhookEvent(ctx, sc.tenant.ID, h.ID, id)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return w.webhookShow(c, sc, http.StatusNotFound, h, nil, "There is no such event.", true)
+			return w.webhookShow(c, sc, http.StatusNotFound, h, nil, views.T(sc.lang, "webhooks.err.noevent"), true)
 		case errors.Is(err, store.ErrConflict):
-			return w.webhookShow(c, sc, http.StatusConflict, h, nil, "Only dead letters can be replayed; that event is not one (any more).", true)
+			return w.webhookShow(c, sc, http.StatusConflict, h, nil, views.T(sc.lang, "webhooks.err.notdead"), true)
 		case err != nil:
 			return fmt.Errorf("app: replay: %w", err)
 		}
