@@ -24,7 +24,7 @@ func (w *web) tokenRoutes(e *echo.Echo) {
 	e.POST("/admin/tokens/:tid/revoke", w.adminTokenRevoke, w.requireAdmin)
 }
 
-// tokenRows loads the tokens of tenantID ("" = all) for a page.
+// tokenRows loads the tokens of tenantID (store.AnyTenant = all) for a page.
 func (w *web) tokenRows(c echo.Context, tenantID string, withNames bool) ([]views.TokenRow, error) {
 	ctx, cancel := reqCtx(c, formCtx)
 	defer cancel()
@@ -49,7 +49,7 @@ func (w *web) tokenRows(c echo.Context, tenantID string, withNames bool) ([]view
 }
 
 func (w *web) adminTokensPage(c echo.Context, status int, p views.Tokens) error {
-	rows, err := w.tokenRows(c, "", true)
+	rows, err := w.tokenRows(c, store.AnyTenant, true)
 	if err != nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func (w *web) createToken(c echo.Context, t *store.APIToken) (string, error) {
 func (w *web) adminTokenRevoke(c echo.Context) error {
 	ctx, cancel := reqCtx(c, formCtx)
 	defer cancel()
-	t, err := w.st.RevokeAPIToken(ctx, "", c.Param("tid"), time.Now())
+	t, err := w.st.RevokeAPIToken(ctx, store.AnyTenant, c.Param("tid"), time.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		return errNotFound("token")
 	}

@@ -64,7 +64,7 @@ func TestAdminTokens(t *testing.T) {
 		}
 
 		// Revoke the admin token: the API refuses it; the list says so.
-		toks, _ := st.ListAPITokens(t.Context(), store.ListAPITokensOptions{})
+		toks, _ := st.ListAPITokens(t.Context(), store.ListAPITokensOptions{TenantID: store.AnyTenant})
 		var adminID string
 		for _, tk := range toks {
 			if tk.Scope == store.TokenScopeAdmin {

@@ -53,7 +53,7 @@ func TestAPIAuthorization(t *testing.T) {
 		ctx := context.Background()
 		admin, _ := e.mintToken("admin", "")
 		revoked, rrow := e.mintToken("revoked", "")
-		if _, err := st.RevokeAPIToken(ctx, "", rrow.ID, rrow.CreatedAt); err != nil {
+		if _, err := st.RevokeAPIToken(ctx, store.AnyTenant, rrow.ID, rrow.CreatedAt); err != nil {
 			t.Fatal(err)
 		}
 		other := e.tenant("Other")

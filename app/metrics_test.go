@@ -270,7 +270,7 @@ func TestMetricsAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.st.RevokeAPIToken(context.Background(), "", rt.ID, time.Now()); err != nil {
+	if _, err := e.st.RevokeAPIToken(context.Background(), store.AnyTenant, rt.ID, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	unknown, _, _ := newAPIToken()

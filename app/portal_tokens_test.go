@@ -49,7 +49,7 @@ func TestPortalTokens(t *testing.T) {
 		if r := c.post(portalTokensPath+"/"+otherRow.ID+"/revoke", nil); r.status != http.StatusNotFound {
 			t.Fatalf("revoke another tenant's token: %d", r.status)
 		}
-		if got, _ := st.GetAPIToken(t.Context(), "", otherRow.ID); got.Revoked() {
+		if got, _ := st.GetAPIToken(t.Context(), store.AnyTenant, otherRow.ID); got.Revoked() {
 			t.Fatal("another tenant's token was revoked")
 		}
 		if r := c.post(portalTokensPath+"/"+row.ID+"/revoke", nil); r.status != http.StatusSeeOther {

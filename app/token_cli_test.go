@@ -63,7 +63,7 @@ func TestTokenCreateCommand(t *testing.T) {
 	if err != nil || b.Scope != store.TokenScopeTenant || b.Tenant() != tn.ID || b.Name != "command line" {
 		t.Fatalf("tenant token row %+v, %v", b, err)
 	}
-	all, _ := st.ListAPITokens(ctx, store.ListAPITokensOptions{IncludeRevoked: true})
+	all, _ := st.ListAPITokens(ctx, store.ListAPITokensOptions{TenantID: store.AnyTenant, IncludeRevoked: true})
 	if len(all) != 2 {
 		t.Fatalf("%d tokens stored, want 2", len(all))
 	}

@@ -157,12 +157,28 @@ func (s *Store) GetAPITokenByHash(ctx context.Context, hash string) (APIToken, e
 	return t, nil
 }
 
-// GetAPIToken returns one token by id within tenantID ("" = any token,
-// for admins), or ErrNotFound.
+// AnyTenant, as the tenant of a token lookup, means every tenant's and
+// the admin tokens: the admin view. An empty tenant id is refused rather
+// than read as "all", so a handler that lost its tenant fails closed.
+const AnyTenant = "*"
+
+// tokenScope narrows q to tenantID's tokens (AnyTenant: all).
+func tokenScope(q *gorm.DB, tenantID string) (*gorm.DB, error) {
+	switch tenantID {
+	case "":
+		return nil, fmt.Errorf("%w: a tenant id or AnyTenant is required", ErrInvalid)
+	case AnyTenant:
+		return q, nil
+	}
+	return q.Where("tenant_id = ?", tenantID), nil
+}
+
+// GetAPIToken returns one token by id within tenantID (AnyTenant = any
+// token, for admins), or ErrNotFound.
 func (s *Store) GetAPIToken(ctx context.Context, tenantID, id string) (APIToken, error) {
-	q := s.db.WithContext(ctx).Where("id = ?", id)
-	if tenantID != "" {
-		q = q.Where("tenant_id = ?", tenantID)
+	q, err := tokenScope(s.db.WithContext(ctx).Where("id = ?", id), tenantID)
+	if err != nil {
+		return APIToken{}, fmt.Errorf("store: get api token %s: %w", id, err)
 	}
 	var t APIToken
 	if err := q.Take(&t).Error; err != nil {
@@ -173,7 +189,7 @@ func (s *Store) GetAPIToken(ctx context.Context, tenantID, id string) (APIToken,
 
 // ListAPITokensOptions filters ListAPITokens.
 type ListAPITokensOptions struct {
-	TenantID       string // only this tenant's tokens; "" = every token (admin view)
+	TenantID       string // only this tenant's tokens; AnyTenant = every token (admin view); required
 	IncludeRevoked bool
 	Limit          int // default 200, at most 1000
 }
@@ -185,9 +201,9 @@ func (s *Store) ListAPITokens(ctx context.Context, opts ListAPITokensOptions) ([
 		limit = 200
 	}
 	limit = min(limit, 1000)
-	q := s.db.WithContext(ctx).Model(&APIToken{})
-	if opts.TenantID != "" {
-		q = q.Where("tenant_id = ?", opts.TenantID)
+	q, err := tokenScope(s.db.WithContext(ctx).Model(&APIToken{}), opts.TenantID)
+	if err != nil {
+		return nil, fmt.Errorf("store: list api tokens: %w", err)
 	}
 	if !opts.IncludeRevoked {
 		q = q.Where("revoked_at IS NULL")
@@ -199,15 +215,15 @@ func (s *Store) ListAPITokens(ctx context.Context, opts ListAPITokensOptions) ([
 	return out, nil
 }
 
-// RevokeAPIToken revokes a token within tenantID ("" = any token, for
-// admins) and returns it. Revoking a revoked token changes nothing.
+// RevokeAPIToken revokes a token within tenantID (AnyTenant = any token,
+// for admins) and returns it. Revoking a revoked token changes nothing.
 // ErrNotFound if there is no such token in that scope.
 func (s *Store) RevokeAPIToken(ctx context.Context, tenantID, id string, at time.Time) (APIToken, error) {
 	var out APIToken
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		q := tx.Where("id = ?", id)
-		if tenantID != "" {
-			q = q.Where("tenant_id = ?", tenantID)
+		q, err := tokenScope(tx.Where("id = ?", id), tenantID)
+		if err != nil {
+			return err
 		}
 		if err := q.Take(&out).Error; err != nil {
 			return notFound(err)

@@ -66,12 +66,12 @@ func TestAPITokens(t *testing.T) {
 		if _, err := s.GetAPIToken(ctx, b.ID, ta.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("another tenant's token: %v", err)
 		}
-		if got, err := s.GetAPIToken(ctx, "", ta.ID); err != nil || got.ID != ta.ID {
+		if got, err := s.GetAPIToken(ctx, store.AnyTenant, ta.ID); err != nil || got.ID != ta.ID {
 			t.Fatalf("admin get = %+v, %v", got, err)
 		}
 
 		// Listing: everything for admins, one tenant's for a tenant.
-		all, err := s.ListAPITokens(ctx, store.ListAPITokensOptions{})
+		all, err := s.ListAPITokens(ctx, store.ListAPITokensOptions{TenantID: store.AnyTenant})
 		if err != nil || len(all) != 3 {
 			t.Fatalf("list all = %d, %v", len(all), err)
 		}
@@ -98,17 +98,17 @@ func TestAPITokens(t *testing.T) {
 		if err != nil || !r1.Revoked() {
 			t.Fatalf("revoke = %+v, %v", r1, err)
 		}
-		r2, err := s.RevokeAPIToken(ctx, "", ta.ID, time.Now().Add(time.Hour))
+		r2, err := s.RevokeAPIToken(ctx, store.AnyTenant, ta.ID, time.Now().Add(time.Hour))
 		if err != nil || !r2.RevokedAt.Equal(*r1.RevokedAt) {
 			t.Fatalf("revoke again = %+v, %v (first %v)", r2.RevokedAt, err, r1.RevokedAt)
 		}
 		if got, _ := s.GetAPITokenByHash(ctx, "h-a"); !got.Revoked() {
 			t.Fatal("revoked token reads as active")
 		}
-		if l, _ := s.ListAPITokens(ctx, store.ListAPITokensOptions{}); len(l) != 2 {
+		if l, _ := s.ListAPITokens(ctx, store.ListAPITokensOptions{TenantID: store.AnyTenant}); len(l) != 2 {
 			t.Fatalf("active tokens = %d, want 2", len(l))
 		}
-		if l, _ := s.ListAPITokens(ctx, store.ListAPITokensOptions{IncludeRevoked: true}); len(l) != 3 {
+		if l, _ := s.ListAPITokens(ctx, store.ListAPITokensOptions{TenantID: store.AnyTenant, IncludeRevoked: true}); len(l) != 3 {
 			t.Fatalf("all tokens = %d, want 3", len(l))
 		}
 
@@ -197,4 +197,20 @@ func TestListLogsSinceUntil(t *testing.T) {
 			t.Fatalf("until only = %d rows", len(got))
 		}
 	})
+}
+
+// A lookup without a tenant fails closed instead of reaching every
+// tenant's tokens.
+func TestAPITokenScopeRequired(t *testing.T) {
+	s := storetest.SQLite(t)
+	ctx := ctxT(t)
+	if _, err := s.GetAPIToken(ctx, "", "x"); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("get: %v", err)
+	}
+	if _, err := s.ListAPITokens(ctx, store.ListAPITokensOptions{}); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("list: %v", err)
+	}
+	if _, err := s.RevokeAPIToken(ctx, "", "x", time.Now()); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("revoke: %v", err)
+	}
 }
