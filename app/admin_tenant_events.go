@@ -70,27 +70,7 @@ func (w *web) tenantLogStream(c echo.Context, t store.Tenant) error {
 	if err != nil {
 		return err
 	}
-	shown := map[int64]bool{} // rows this stream added to the page
-	var added, changed []store.MessageLog
-	queue := func(m store.MessageLog) {
-		if !f.match(m) {
-			return
-		}
-		if i := slices.IndexFunc(added, func(x store.MessageLog) bool { return x.ID == m.ID }); i >= 0 {
-			added[i] = m
-			return
-		}
-		if m.ID > after && !shown[m.ID] {
-			shown[m.ID] = true
-			added = append(added, m)
-			return
-		}
-		if i := slices.IndexFunc(changed, func(x store.MessageLog) bool { return x.ID == m.ID }); i >= 0 {
-			changed[i] = m
-			return
-		}
-		changed = append(changed, m)
-	}
+	tail := newLogTail(after, f.match)
 	catchUp := func() {
 		ctx, cancel := reqCtx(c, formCtx)
 		defer cancel()
@@ -99,28 +79,24 @@ func (w *web) tenantLogStream(c echo.Context, t store.Tenant) error {
 			w.log.Warn("log stream catch-up", "tenant_id", t.ID, "err", err)
 			return
 		}
-		for i := len(rows) - 1; i >= 0; i-- {
-			if rows[i].ID > after && !shown[rows[i].ID] {
-				queue(rows[i])
-			}
-		}
+		tail.catchUp(rows)
 	}
 	catchUp()
 	return stream.pump(w.done, sub, logFlush, func(ch tenant.Change) {
 		if ch.Kind == tenant.ChangeMessage {
-			queue(ch.Message)
+			tail.queue(ch.Message)
 		}
 	}, func(lost bool) error {
 		if lost {
 			catchUp()
 		}
-		if len(added) == 0 && len(changed) == 0 {
+		if tail.empty() {
 			return nil
 		}
 		// Newest first, as the table lists them.
-		slices.SortFunc(added, func(a, b store.MessageLog) int { return cmpID(b.ID, a.ID) })
-		err := stream.send("log", views.LogTail(added, changed, time.Now()))
-		added, changed = added[:0], changed[:0]
+		slices.SortFunc(tail.added, func(a, b store.MessageLog) int { return cmpID(b.ID, a.ID) })
+		err := stream.send("log", views.LogTail(tail.added, tail.moved, time.Now()))
+		tail.reset()
 		if err != nil {
 			return errStreamGone
 		}

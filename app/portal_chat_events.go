@@ -99,27 +99,7 @@ func (w *web) portalChatEvents(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	shown := map[int64]bool{}
-	var added, changed []store.MessageLog
-	queue := func(m store.MessageLog) {
-		if m.Chat != ch.Chat {
-			return
-		}
-		if i := slices.IndexFunc(added, func(x store.MessageLog) bool { return x.ID == m.ID }); i >= 0 {
-			added[i] = m
-			return
-		}
-		if m.ID > after && !shown[m.ID] {
-			shown[m.ID] = true
-			added = append(added, m)
-			return
-		}
-		if i := slices.IndexFunc(changed, func(x store.MessageLog) bool { return x.ID == m.ID }); i >= 0 {
-			changed[i] = m
-			return
-		}
-		changed = append(changed, m)
-	}
+	tail := newLogTail(after, func(m store.MessageLog) bool { return m.Chat == ch.Chat })
 	catchUp := func() {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), formCtx)
 		defer cancel()
@@ -128,11 +108,7 @@ func (w *web) portalChatEvents(c echo.Context) error {
 			w.log.Warn("portal chat stream catch-up", "tenant_id", tid, "err", err)
 			return
 		}
-		for i := len(rows) - 1; i >= 0; i-- {
-			if rows[i].ID > after && !shown[rows[i].ID] {
-				queue(rows[i])
-			}
-		}
+		tail.catchUp(rows)
 	}
 	// control redraws the bot switch from the stored chat.
 	control := func() *views.ChatControl {
@@ -153,25 +129,25 @@ func (w *web) portalChatEvents(c echo.Context) error {
 	catchUp()
 	return stream.pump(w.done, sub, logFlush, func(chg tenant.Change) {
 		if chg.Kind == tenant.ChangeMessage {
-			queue(chg.Message)
+			tail.queue(chg.Message)
 		}
 	}, func(lost bool) error {
 		if lost {
 			catchUp()
 		}
-		if len(added) == 0 && len(changed) == 0 {
+		if tail.empty() {
 			return nil
 		}
 		// The switch depends on the newest messages and on whether the
 		// bot skipped a customer's message: redraw it when either moves.
 		var ctl *views.ChatControl
-		if len(added) > 0 || slices.ContainsFunc(changed, func(m store.MessageLog) bool { return m.Direction == store.DirIn }) {
+		if len(tail.added) > 0 || slices.ContainsFunc(tail.moved, func(m store.MessageLog) bool { return m.Direction == store.DirIn }) {
 			ctl = control()
 		}
 		// Oldest first, as the thread reads.
-		slices.SortFunc(added, func(a, b store.MessageLog) int { return cmpID(a.ID, b.ID) })
-		err := stream.send("messages", views.ChatTail(l.Lang, added, changed, time.Now(), ctl))
-		added, changed = added[:0], changed[:0]
+		slices.SortFunc(tail.added, func(a, b store.MessageLog) int { return cmpID(a.ID, b.ID) })
+		err := stream.send("messages", views.ChatTail(l.Lang, tail.added, tail.moved, time.Now(), ctl))
+		tail.reset()
 		if err != nil {
 			return errStreamGone
 		}
