@@ -73,11 +73,7 @@ func (w *web) apiChatList(c echo.Context) error {
 	if err != nil {
 		return apiStoreError(fmt.Errorf("app: api list chats: %w", err), "chat")
 	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(apiCursor{K: "chats", N: rows[len(rows)-1].Last.ID})
-	}
+	rows, next := cutPage(rows, limit, func(last store.Chat) apiCursor { return apiCursor{K: "chats", N: last.Last.ID} })
 	now := time.Now()
 	out := make([]apiChat, len(rows))
 	for i, ch := range rows {

@@ -299,6 +299,16 @@ func querySearch(c echo.Context, name string) (string, error) {
 	return strings.TrimSpace(v), nil
 }
 
+// cutPage trims rows, fetched with limit+1, to one page and returns the
+// cursor of the next page ("" on the last), made from the page's last row.
+func cutPage[T any](rows []T, limit int, cursor func(last T) apiCursor) ([]T, string) {
+	if len(rows) <= limit {
+		return rows, ""
+	}
+	rows = rows[:limit]
+	return rows, encodeCursor(cursor(rows[limit-1]))
+}
+
 // apiPage is one page of a list.
 type apiPage[T any] struct {
 	Data       []T     `json:"data"`

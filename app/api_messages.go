@@ -156,11 +156,7 @@ func (w *web) apiMessageList(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("app: api list messages: %w", err)
 	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(apiCursor{K: "messages", N: rows[len(rows)-1].ID})
-	}
+	rows, next := cutPage(rows, limit, func(last store.MessageLog) apiCursor { return apiCursor{K: "messages", N: last.ID} })
 	out := make([]apiMessage, len(rows))
 	for i, m := range rows {
 		out[i] = toAPIMessage(m)

@@ -132,11 +132,7 @@ func (w *web) apiSetupRequestList(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("app: api list setup requests: %w", err)
 	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = encodeCursor(apiCursor{K: "setup-requests", ID: rows[len(rows)-1].ID})
-	}
+	rows, next := cutPage(rows, limit, func(last store.SetupRequest) apiCursor { return apiCursor{K: "setup-requests", ID: last.ID} })
 	return c.JSON(http.StatusOK, newPage(rows, next))
 }
 

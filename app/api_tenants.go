@@ -113,12 +113,9 @@ func (w *web) apiTenantList(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("app: api list tenants: %w", err)
 	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[len(rows)-1]
-		next = encodeCursor(apiCursor{K: "tenants", ID: last.ID, T: last.CreatedAt.UTC().Format(time.RFC3339Nano)})
-	}
+	rows, next := cutPage(rows, limit, func(last store.Tenant) apiCursor {
+		return apiCursor{K: "tenants", ID: last.ID, T: last.CreatedAt.UTC().Format(time.RFC3339Nano)}
+	})
 	out := make([]apiTenant, len(rows))
 	for i, t := range rows {
 		out[i] = toAPITenant(t)

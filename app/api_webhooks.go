@@ -354,11 +354,7 @@ func (w *web) apiWebhookEvents(c echo.Context) error {
 	if err != nil {
 		return apiStoreError(err, "webhook")
 	}
-	next := ""
-	if len(evs) > limit {
-		evs = evs[:limit]
-		next = encodeCursor(apiCursor{K: "webhook_events", N: evs[len(evs)-1].Seq})
-	}
+	evs, next := cutPage(evs, limit, func(last store.WebhookEvent) apiCursor { return apiCursor{K: "webhook_events", N: last.Seq} })
 	out := make([]apiWebhookEvent, len(evs))
 	for i, e := range evs {
 		out[i] = toAPIWebhookEvent(e)

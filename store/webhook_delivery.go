@@ -259,8 +259,11 @@ type ListWebhookEventsOptions struct {
 	WebhookID string // "" = every webhook of the tenant
 	Status    string // WebhookPending, WebhookDelivered, WebhookDead; "" = all
 	BeforeSeq int64  // keyset cursor: events with Seq < BeforeSeq; 0 = newest
-	Limit     int    // default 50, at most 200
+	Limit     int    // default 50, at most MaxWebhookEventPage
 }
+
+// MaxWebhookEventPage bounds a ListWebhookEvents page.
+const MaxWebhookEventPage = 500
 
 // ListWebhookEvents returns a tenant's outbox events, newest first. For
 // the next page pass the last event's Seq as BeforeSeq.
@@ -269,7 +272,7 @@ func (s *Store) ListWebhookEvents(ctx context.Context, tenantID string, opts Lis
 	if limit <= 0 {
 		limit = 50
 	}
-	limit = min(limit, 200)
+	limit = min(limit, MaxWebhookEventPage)
 	q := s.db.WithContext(ctx).Where("tenant_id = ?", tenantID)
 	if opts.WebhookID != "" {
 		q = q.Where("webhook_id = ?", opts.WebhookID)

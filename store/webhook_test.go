@@ -417,3 +417,20 @@ func TestWebhookDeadLettersAndReplay(t *testing.T) {
 		}
 	})
 }
+
+// A page holds one more event than the API's largest page, so the API can
+// tell that another page follows.
+func TestWebhookEventPageHoldsAPIPlusOne(t *testing.T) {
+	s := storetest.SQLite(t)
+	a := newTenant(t, s, "A", "")
+	h := newWebhook(t, s, a.ID, "message.in")
+	ops := make([]store.Op, 0, 201)
+	for i := range 201 {
+		ops = append(ops, store.Op{Insert: in(a.ID, "c", fmt.Sprintf("w%d", i), "hi")})
+	}
+	commit(t, s, ops...)
+	evs, err := s.ListWebhookEvents(ctxT(t), a.ID, store.ListWebhookEventsOptions{WebhookID: h.ID, Limit: 201})
+	if err != nil || len(evs) != 201 {
+		t.Fatalf("%d events, %v; want 201", len(evs), err)
+	}
+}
