@@ -14,7 +14,7 @@ import (
 // Message counts rely on the time-ordered log ids (see MessageLog): every
 // row committed at or after time t has id >= t.UnixMilli() << 20, so "rows
 // since t" is an id range served by the primary key or by
-// message_logs_tenant_direction_idx, never a scan of created_at.
+// message_logs_tenant_idx, never a scan of created_at.
 
 // logIDFloor is the smallest log id the writer can assign at or after t.
 func logIDFloor(t time.Time) int64 {
@@ -238,8 +238,8 @@ const countChunk = 50
 
 // fillTodayCounts sets InToday and OutToday of rows, each capped at
 // TodayCountCap+1: one statement per chunk of tenants, made of one small
-// index-only count per tenant and direction over
-// message_logs_tenant_direction_idx.
+// index-only count per tenant and direction over message_logs_tenant_idx
+// (tenant_id, id, direction).
 func (s *Store) fillTodayCounts(ctx context.Context, rows []TenantRow, since time.Time) error {
 	floor := logIDFloor(since)
 	for start := 0; start < len(rows); start += countChunk {

@@ -24,6 +24,9 @@ const (
 // isUniqueViolation reports a duplicate key on any unique index or
 // primary key.
 func isUniqueViolation(err error) bool {
+	if errors.Is(err, errIDTaken) {
+		return true
+	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		return pe.Code == "23505"

@@ -169,7 +169,7 @@ func (s *Store) PendingReplies(ctx context.Context, tenantID string) ([]MessageL
 func (s *Store) UnansweredInbound(ctx context.Context, tenantID string, since time.Time) ([]MessageLog, error) {
 	var out []MessageLog
 	// Ids are Unix milliseconds << 20 (see idGen), so the id bound lets
-	// (tenant_id, direction, id) narrow the scan to the window.
+	// (tenant_id, id, direction) narrow the scan to the window.
 	err := s.db.WithContext(ctx).
 		Where("tenant_id = ? AND direction = ? AND id >= ? AND status = ? AND created_at >= ?",
 			tenantID, DirIn, since.UnixMilli()<<20, StatusReceived, since.UTC()).
@@ -243,4 +243,28 @@ func (s *Store) ReplyOf(ctx context.Context, tenantID string, inID int64) (Messa
 		return MessageLog{}, fmt.Errorf("store: reply of %s/%d: %w", tenantID, inID, notFound(err))
 	}
 	return m, nil
+}
+
+// leanLogIndexesMigration is schema version 9: fewer, better placed
+// message_logs indexes, since each index a row goes into is a random page
+// the writer dirties (on SQLite a whole page written to the WAL per commit).
+//
+//   - (tenant_id, id, direction) replaces both (tenant_id, id) and
+//     (tenant_id, direction, id): newest-first pages still walk it in
+//     order, and a direction filter or a per-direction count reads the
+//     direction from the index entry without touching the table.
+//   - The duplicate key keeps its columns but leads with (tenant_id, chat),
+//     so a message and its reply, committed together, land on the same
+//     index page instead of two pages far apart.
+//
+// Together that is three random pages per message instead of six.
+func leanLogIndexesMigration() migration {
+	stmts := []string{
+		`CREATE INDEX message_logs_tenant_idx ON message_logs (tenant_id, id, direction)`,
+		`DROP INDEX message_logs_tenant_id_idx`,
+		`DROP INDEX message_logs_tenant_direction_idx`,
+		`CREATE UNIQUE INDEX message_logs_chat_wa_key ON message_logs (tenant_id, chat, direction, wa_message_id) WHERE wa_message_id <> ''`,
+		`DROP INDEX message_logs_wa_key`,
+	}
+	return migration{version: 9, name: "lean_log_indexes", postgres: stmts, sqlite: stmts}
 }

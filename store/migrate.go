@@ -275,10 +275,11 @@ func migrations() []migration {
 			},
 		},
 		// Later features keep their schema beside their code.
-		chatsMigration(),    // 5: chat.go
-		portalMigration(),   // 6: setup_request.go, invite.go
-		apiTokenMigration(), // 7: api_token.go
-		webhookMigration(),  // 8: webhook.go
+		chatsMigration(),          // 5: chat.go
+		portalMigration(),         // 6: setup_request.go, invite.go
+		apiTokenMigration(),       // 7: api_token.go
+		webhookMigration(),        // 8: webhook.go
+		leanLogIndexesMigration(), // 9: message_log.go
 	}
 }
 

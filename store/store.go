@@ -21,28 +21,34 @@
 //
 // message_logs has no foreign key to tenants (history may outlive a
 // tenant) and these indexes, one per real query:
-//   - (tenant_id, id): listing newest first and keyset paging. Ids are
-//     time-ordered (see MessageLog), so no created_at index is needed.
-//   - UNIQUE (tenant_id, direction, chat, wa_message_id) for rows with a
+//   - (tenant_id, id, direction): listing newest first, keyset paging,
+//     direction filters and per-direction counts read from the index
+//     alone. Ids are time-ordered (see MessageLog), so no created_at
+//     index is needed.
+//   - UNIQUE (tenant_id, chat, direction, wa_message_id) for rows with a
 //     WhatsApp message id: duplicate detection that survives restarts.
+//   - (tenant_id, chat, id): one chat's messages, newest first.
 //   - (reply_to) WHERE reply_to IS NOT NULL: "has this message been
 //     answered".
-//   - (tenant_id, status, created_at) WHERE status IN ('pending',
-//     'received'): the crash-recovery scans (PendingReplies,
-//     UnansweredInbound). Queries repeat the IN list literally so both
-//     planners can prove the partial index applies.
+//   - (tenant_id, created_at, id) WHERE status = 'pending': replies a
+//     crash left unsent.
+//
+// Every index costs each insert a page write, so the list stays short
+// (schema version 9 merged two and reordered one; see
+// leanLogIndexesMigration).
 //
 // # Writing message logs
 //
 // Commit hands ops to the group-commit writer (writer.go): a bounded queue
 // drained into batches of up to Config.MaxBatch ops, each batch one
-// transaction with one INSERT ... ON CONFLICT DO NOTHING RETURNING id for
-// its rows and one UPDATE for its status changes. PostgreSQL receives the
-// rows as arrays through unnest; SQLite as a single JSON parameter
-// through json_each, because its driver re-parses every statement and
-// binds parameters in quadratic time. Failed batches are retried with
-// backoff; a failed COMMIT is checked for having taken effect before it is
-// retried, so nothing is written twice.
+// transaction with one multi-row INSERT ... RETURNING id for its rows
+// (duplicates skipped) and one UPDATE for its status changes. PostgreSQL
+// receives the rows as arrays through unnest; SQLite as SQL literals,
+// because its driver re-parses every statement and binds parameters in
+// quadratic time, and a background checkpointer (checkpoint.go) keeps WAL
+// checkpoints off the writer. Failed batches are retried with backoff; a
+// failed COMMIT is checked for having taken effect before it is retried,
+// so nothing is written twice.
 package store
 
 import (
@@ -55,6 +61,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -143,7 +150,8 @@ type Store struct {
 	// where waiting in SQLite's busy handler is neither. nil on PostgreSQL.
 	wlock chan struct{}
 
-	w *writer
+	w    *writer
+	ckpt *checkpointer // SQLite: background WAL checkpoints (checkpoint.go); nil on PostgreSQL
 
 	hooks webhookIndex // tenants with webhooks, for the outbox: webhook.go
 	chats knownChats   // chats known to have their row: chat.go
@@ -213,6 +221,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = s.sqlDB.Close()
 		return nil, err
 	}
+	if s.dialect == DialectSQLite {
+		if s.ckpt, err = startCheckpointer(ctx, s.sqlDB, s.log); err != nil {
+			_ = s.sqlDB.Close()
+			return nil, fmt.Errorf("store: open: checkpointer: %w", err)
+		}
+	}
 	s.w = newWriter(s, cfg, maxID)
 	s.log.Info("store opened", "dialect", s.dialect)
 	return s, nil
@@ -222,12 +236,15 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // foreign keys on (whatsmeow's sqlstore relies on them), WAL so readers
 // never wait for the writer, a 32 MiB page cache per connection (filled
 // only as the database grows; it keeps index pages of a busy log table out
-// of the read path) and immediate transactions so two writers queue on the
-// busy timeout instead of failing with SQLITE_BUSY.
+// of the read path), temporary tables and statement journals in memory,
+// automatic checkpoints only as a backstop (see checkpoint.go) and
+// immediate transactions so two writers queue on the busy timeout instead
+// of failing with SQLITE_BUSY.
 func SQLiteDSN(path string) string {
 	return "file:" + path +
 		"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
-		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_txlock=immediate"
+		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)" +
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(sqliteAutoCheckpoint) + ")&_txlock=immediate"
 }
 
 func (c Config) withDefaults() Config {
@@ -256,7 +273,8 @@ func (c Config) withDefaults() Config {
 		if IsPostgresURL(c.DatabaseURL) {
 			c.MaxOpenConns = 10
 		} else {
-			c.MaxOpenConns = max(4, runtime.GOMAXPROCS(0)*2)
+			// One more for the checkpointer, which keeps its own.
+			c.MaxOpenConns = max(4, runtime.GOMAXPROCS(0)*2) + 1
 		}
 	}
 	return c
@@ -268,6 +286,7 @@ func (c Config) withDefaults() Config {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.w.close()
+		s.ckpt.close()
 		if err := s.sqlDB.Close(); err != nil {
 			s.closeErr = fmt.Errorf("store: close: %w", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -639,4 +640,81 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// Every text survives the trip through the writer unchanged, whatever
+// quotes, backslashes, SQL or script it holds.
+func TestCommitTextRoundTrip(t *testing.T) {
+	texts := []string{"", "plain", "O'Brien's ''doubled'' '", `"double" \back\slash\`, "'); DROP TABLE message_logs; --",
+		"line\nbreak\r\ttab \x01\x1f", "ü 🙂 \u2028\u2029 مرحبا", "</script><img src=x onerror=alert(1)>", strings.Repeat("x'", 5000)}
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a := newTenant(t, s, "A", "")
+		var ops []store.Op
+		var rows []*store.MessageLog
+		cut := func(s string, n int) string { r := []rune(s); return string(r[:min(len(r), n)]) }
+		for i, text := range texts {
+			m := &store.MessageLog{TenantID: a.ID, Direction: store.DirIn, Chat: "c'" + cut(text, 20),
+				FromNumber: cut(text, 30), MessageText: text, WAMessageID: fmt.Sprintf("w'%d", i), Intent: cut(text, 10),
+				Error: text}
+			rows = append(rows, m)
+			ops = append(ops, store.Op{Insert: m})
+		}
+		commit(t, s, ops...)
+		for i, m := range rows {
+			got, err := s.GetLogByKey(ctxT(t), a.ID, store.DirIn, m.Chat, m.WAMessageID)
+			if err != nil {
+				t.Fatalf("text %d: %v", i, err)
+			}
+			if got.ID != m.ID || got.MessageText != m.MessageText || got.Chat != m.Chat || got.FromNumber != m.FromNumber ||
+				got.Intent != m.Intent || got.Error != m.Error || !got.CreatedAt.Equal(m.CreatedAt) {
+				t.Fatalf("text %d came back as %+v, wrote %+v", i, got, *m)
+			}
+		}
+		checkLogs(t, s, len(texts))
+	})
+}
+
+// Ids another process wrote (or a clock that went back) are skipped, not
+// mistaken for duplicates: the writer takes fresh ids and the row lands.
+func TestCommitSkipsTakenIDs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		a := newTenant(t, s, "A", "")
+		// Take the first id of every millisecond of the next few seconds.
+		now := time.Now().UnixMilli()
+		q := `INSERT INTO message_logs (id, tenant_id, direction, chat, wa_message_id, status, created_at, updated_at) VALUES `
+		var args []any
+		p := 0
+		for k := range 400 {
+			if k > 0 {
+				q += ","
+			}
+			ph := func() string {
+				p++
+				if s.Dialect() == store.DialectPostgres {
+					return fmt.Sprintf("$%d", p)
+				}
+				return "?"
+			}
+			q += "(" + ph() + "," + ph() + ",'IN','other'," + ph() + ",'received'," + ph() + "," + ph() + ")"
+			at := time.Now().UTC()
+			args = append(args, (now-100+int64(k)*10)<<20, a.ID, fmt.Sprintf("other-%d", k), at, at)
+		}
+		if _, err := s.SQLDB().ExecContext(ctxT(t), q, args...); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20 {
+			m := in(a.ID, "c", fmt.Sprintf("mine-%d", i), "")
+			commit(t, s, store.Op{Insert: m})
+			if m.ID == 0 {
+				t.Fatalf("message %d was taken for a duplicate", i)
+			}
+			dup := in(a.ID, "c", fmt.Sprintf("mine-%d", i), "")
+			commit(t, s, store.Op{Insert: dup})
+			if dup.ID != 0 {
+				t.Fatalf("duplicate of message %d was written as %d", i, dup.ID)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		checkLogs(t, s, 420)
+	})
 }
