@@ -13,6 +13,7 @@ import (
 
 // SQLite extended result codes the store distinguishes.
 const (
+	sqliteBusy                 = 5
 	sqliteConstraint           = 19
 	sqliteTooBig               = 18
 	sqliteMismatch             = 20
@@ -20,6 +21,12 @@ const (
 	sqliteConstraintPrimaryKey = 1555
 	sqliteConstraintUnique     = 2067
 )
+
+// isSQLiteBusy reports SQLITE_BUSY (any extended code).
+func isSQLiteBusy(err error) bool {
+	var se *gosqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqliteBusy
+}
 
 // isUniqueViolation reports a duplicate key on any unique index or
 // primary key.

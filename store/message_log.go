@@ -146,23 +146,6 @@ func (s *Store) ListLogs(ctx context.Context, tenantID string, opts ListLogsOpti
 	return out, nil
 }
 
-// PendingReplies returns a tenant's OUT rows still pending, oldest first:
-// replies whose send was cut short by a crash, to be finished with the
-// same WhatsApp message id.
-func (s *Store) PendingReplies(ctx context.Context, tenantID string) ([]MessageLog, error) {
-	var out []MessageLog
-	// The literal status term lets both databases use the partial index
-	// message_logs_pending_idx.
-	err := s.db.WithContext(ctx).
-		Where("tenant_id = ? AND status = 'pending' AND direction = ?", tenantID, DirOut).
-		Order("created_at").Order("id").
-		Find(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("store: pending replies %s: %w", tenantID, err)
-	}
-	return out, nil
-}
-
 // UnansweredInbound returns a tenant's IN rows with status received,
 // created at or after since, that no OUT row answers (reply_to), oldest
 // first: messages a crash left between logging and replying.

@@ -280,6 +280,7 @@ func migrations() []migration {
 		apiTokenMigration(),       // 7: api_token.go
 		webhookMigration(),        // 8: webhook.go
 		leanLogIndexesMigration(), // 9: message_log.go
+		pendingRepliesMigration(), // 10: pending.go
 	}
 }
 

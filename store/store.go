@@ -192,7 +192,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 			return nil, fmt.Errorf("store: create data dir: %w", err)
 		}
-		db, err = gorm.Open(sqlite.Open(SQLiteDSN(filepath.Join(cfg.DataDir, "flowhq.db"))), gcfg)
+		db, err = openSQLite(ctx, filepath.Join(cfg.DataDir, "flowhq.db"), gcfg)
 		if err != nil {
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
@@ -232,8 +232,37 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
+// openSQLite opens the SQLite file and checks that a connection works. Two
+// processes creating the same file at once can see SQLITE_BUSY from the
+// switch to WAL mode, which SQLite reports without waiting on the busy
+// timeout; that is retried for a while.
+func openSQLite(ctx context.Context, path string, gcfg *gorm.Config) (*gorm.DB, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
+		db, err := gorm.Open(sqlite.Open(SQLiteDSN(path)), gcfg)
+		if err == nil {
+			var sqlDB *sql.DB
+			if sqlDB, err = db.DB(); err == nil {
+				if err = sqlDB.PingContext(ctx); err == nil {
+					return db, nil
+				}
+				_ = sqlDB.Close()
+			}
+		}
+		if !isSQLiteBusy(err) || time.Now().After(deadline) {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
+}
+
 // SQLiteDSN is the data source name Open uses for the SQLite file at path:
-// foreign keys on (whatsmeow's sqlstore relies on them), WAL so readers
+// the busy timeout first (so that the pragmas after it wait for a lock
+// another connection holds, instead of failing), foreign keys on (whatsmeow's sqlstore relies on them), WAL so readers
 // never wait for the writer, a 32 MiB page cache per connection (filled
 // only as the database grows; it keeps index pages of a busy log table out
 // of the read path), temporary tables and statement journals in memory,
@@ -242,7 +271,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // of failing with SQLITE_BUSY.
 func SQLiteDSN(path string) string {
 	return "file:" + path +
-		"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)" +
 		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(sqliteAutoCheckpoint) + ")&_txlock=immediate"
 }

@@ -229,6 +229,11 @@ func (s *Store) DeleteTenant(ctx context.Context, id string, keepLogs bool) erro
 		if res.RowsAffected == 0 {
 			return ErrNotFound
 		}
+		// Nobody will send a removed tenant's pending replies: with its
+		// logs kept they stay pending rows of history.
+		if err := tx.Exec(`DELETE FROM pending_replies WHERE tenant_id = ?`, id).Error; err != nil {
+			return err
+		}
 		if !keepLogs {
 			if err := tx.Exec(`DELETE FROM chats WHERE tenant_id = ?`, id).Error; err != nil {
 				return err

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Op is one write to the message log: exactly one of Insert and Update is
@@ -678,7 +680,13 @@ func (w *writer) attempt(b *batch) (ambiguous bool, err error) {
 			return false, fmt.Errorf("update %d logs: %w", len(b.ups), err)
 		}
 	}
-	committed, err := w.s.afterLogWrite(ctx, tx, b.insertedRows(inserted), b.ups)
+	rows := b.insertedRows(inserted)
+	if w.s.dialect == DialectSQLite {
+		if err := sqliteTrackPending(ctx, tx, rows, b.ups); err != nil {
+			return false, err
+		}
+	}
+	committed, err := w.s.afterLogWrite(ctx, tx, rows, b.ups)
 	if err != nil {
 		return false, err
 	}
@@ -859,21 +867,29 @@ func lastUpdatePerRow(ups []StatusUpdate, at []time.Time) ([]StatusUpdate, []tim
 // bind them.
 const logColumns = `id, tenant_id, direction, chat, from_number, to_number, message_text, wa_message_id, intent, status, source, error, reply_to, created_at, updated_at`
 
-// logConflict is the duplicate key, matching the partial unique index
-// message_logs_chat_wa_key (a conflict target names columns, not their order).
-const logConflict = logConflictNoReturn + ` RETURNING id`
-
-const logConflictNoReturn = ` ON CONFLICT (tenant_id, direction, chat, wa_message_id) WHERE wa_message_id <> '' DO NOTHING`
+// logConflict skips duplicates: its target is the partial unique index
+// message_logs_chat_wa_key (a conflict target names columns, not their
+// order).
+const logConflict = ` ON CONFLICT (tenant_id, direction, chat, wa_message_id) WHERE wa_message_id <> '' DO NOTHING`
 
 // pgInsertChunk caps the rows of one PostgreSQL insert. Rows travel as 15
 // array parameters, so the 65535-parameter limit never applies; the cap
 // only bounds one statement's size.
 const pgInsertChunk = 5000
 
-const pgInsertSQL = `INSERT INTO message_logs (` + logColumns + `)
-SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-	$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::timestamptz[], $15::timestamptz[])` +
-	logConflict
+// pgInsertSQL inserts rows from arrays and, in the same statement, enters
+// the pending replies among those actually inserted in pending_replies
+// (see pendingRepliesMigration).
+const pgInsertSQL = `WITH ins AS (
+	INSERT INTO message_logs (` + logColumns + `)
+	SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+		$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::timestamptz[], $15::timestamptz[])` +
+	logConflict + ` RETURNING id, tenant_id, direction, status, created_at
+), pend AS (
+	INSERT INTO pending_replies (id, tenant_id, created_at)
+	SELECT id, tenant_id, created_at FROM ins WHERE direction = 'OUT' AND status = 'pending'
+)
+SELECT id FROM ins`
 
 // pgInsertLogs inserts rows with one statement per chunk and returns the
 // ids that were inserted (duplicates are skipped).
@@ -991,8 +1007,7 @@ var errIDTaken = errors.New("log id already taken")
 // collided with someone else's id (errIDTaken), and a skipped row without
 // a WhatsApp id cannot be a duplicate at all.
 func sqliteCheckSkipped(ctx context.Context, tx *sql.Tx, rows []*MessageLog, inserted map[int64]struct{}) error {
-	var q []byte
-	n := 0
+	var skipped []int64
 	for _, m := range rows {
 		if _, ok := inserted[m.ID]; ok {
 			continue
@@ -1000,14 +1015,9 @@ func sqliteCheckSkipped(ctx context.Context, tx *sql.Tx, rows []*MessageLog, ins
 		if m.WAMessageID == "" {
 			return fmt.Errorf("%w: log row %d was refused by the database", ErrInvalid, m.ID)
 		}
-		if n == 0 {
-			q = append(q, "SELECT id FROM message_logs WHERE id IN ("...)
-		} else {
-			q = append(q, ',')
-		}
-		q = strconv.AppendInt(q, m.ID, 10)
-		n++
+		skipped = append(skipped, m.ID)
 	}
+	q := appendIDList([]byte("SELECT id FROM message_logs WHERE id IN ("), skipped)
 	q = append(q, ") LIMIT 1"...)
 	var id int64
 	switch err := tx.QueryRowContext(ctx, string(q)).Scan(&id); {
@@ -1017,6 +1027,17 @@ func sqliteCheckSkipped(ctx context.Context, tx *sql.Tx, rows []*MessageLog, ins
 		return fmt.Errorf("check skipped rows: %w", err)
 	}
 	return fmt.Errorf("%w: %d", errIDTaken, id)
+}
+
+// appendIDList appends ids as a comma-separated list of integer literals.
+func appendIDList(b []byte, ids []int64) []byte {
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return b
 }
 
 // appendSQLiteString appends s as an SQL string literal.
@@ -1087,10 +1108,18 @@ func collectIDs(rows *sql.Rows, into map[int64]struct{}) error {
 	return rows.Err()
 }
 
-const pgUpdateSQL = `UPDATE message_logs AS m
-SET status = v.status, error = v.error, updated_at = v.updated_at
-FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[]) AS v(tenant_id, id, status, error, updated_at)
-WHERE m.id = v.id AND m.tenant_id = v.tenant_id`
+// pgUpdateSQL applies status updates from arrays and drops the rows they
+// move on from pending_replies; it returns the number of rows matched.
+const pgUpdateSQL = `WITH u AS (
+	UPDATE message_logs AS m
+	SET status = v.status, error = v.error, updated_at = v.updated_at
+	FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::timestamptz[]) AS v(tenant_id, id, status, error, updated_at)
+	WHERE m.id = v.id AND m.tenant_id = v.tenant_id
+	RETURNING m.id, m.status
+), settled AS (
+	DELETE FROM pending_replies AS p USING u WHERE p.id = u.id AND u.status <> 'pending'
+)
+SELECT count(*) FROM u`
 
 // pgUpdateLogs applies all updates with one statement and returns how many
 // rows matched.
@@ -1100,11 +1129,13 @@ func pgUpdateLogs(ctx context.Context, tx *sql.Tx, ups []StatusUpdate, at []time
 	for i, u := range ups {
 		tenant[i], ids[i], status[i], errs[i] = u.TenantID, u.ID, u.Status, u.Error
 	}
-	res, err := tx.ExecContext(ctx, pgUpdateSQL, tenant, ids, status, errs, at)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
+	// Planned afresh on every execution (an unnamed statement), never from
+	// a cached generic plan: a generic plan made while the table was small
+	// joins by scanning the whole table, and would keep doing so as it
+	// grows until autovacuum happens to analyze it.
+	var matched int64
+	err := tx.QueryRowContext(ctx, pgUpdateSQL, pgx.QueryExecModeExec, tenant, ids, status, errs, at).Scan(&matched)
+	return matched, err
 }
 
 // sqliteUpdateSQL applies a JSON array of [tenant, id, status, error,
