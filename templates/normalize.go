@@ -67,6 +67,19 @@ func digitAt(s string, i int) bool { return i < len(s) && s[i] >= '0' && s[i] <=
 // punctuation and symbols other than those handled here act as separators.
 // It appends to toks and returns it.
 func tokenize(text string, toks []token) []token {
+	return tokenizeInto(text, toks, nil)
+}
+
+// tokSpan is one token's bytes in tokenize's buffer.
+type tokSpan struct {
+	start, end int
+	kind       tokenKind
+	glued      bool
+}
+
+// tokenizeInto is tokenize with a scratch slice for the token boundaries
+// (its contents are overwritten).
+func tokenizeInto(text string, toks []token, spans []tokSpan) []token {
 	limit := len(text)
 	if limit > 8*maxTokens {
 		limit = 8 * maxTokens // enough bytes for maxTokens ordinary words
@@ -76,20 +89,14 @@ func tokenize(text string, toks []token) []token {
 	// Token bytes go into buf with their boundaries recorded in spans; the
 	// strings are cut from one shared string at the end, so a message costs
 	// one allocation for all its words.
-	type span struct {
-		start, end int
-		kind       tokenKind
-		glued      bool
-	}
-	var spanArr [64]span
-	spans := spanArr[:0]
+	spans = spans[:0]
 	start := 0        // start in buf of the token being built
 	cur := tkWord     // kind of the token being built
 	building := false // a token is being built
 	sepBefore := true // a separator came before the token being built
 	end := func(glueNext bool) {
 		if building {
-			spans = append(spans, span{start, len(buf), cur, !sepBefore})
+			spans = append(spans, tokSpan{start, len(buf), cur, !sepBefore})
 		}
 		building = false
 		sepBefore = !glueNext

@@ -3,6 +3,7 @@ package templates
 import (
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -28,10 +29,10 @@ type Result struct {
 // accepted; a very long message is judged on its first few hundred words.
 func Reply(text string, cfg Config) Result {
 	lx := theLexicon()
-	var tokArr [48]token
-	toks := tokenize(text, tokArr[:0])
-	var hitArr [48]hit
-	hits := hitArr[:0]
+	sc := scratchPool.Get().(*scratch)
+	defer sc.release()
+	toks := tokenizeInto(text, sc.toks[:0], sc.spans[:0])
+	hits := sc.hits[:0]
 	if len(toks) > cap(hits) {
 		hits = make([]hit, len(toks))
 	}
@@ -62,6 +63,28 @@ func Reply(text string, cfg Config) Result {
 		Text:     render(cfg, tmpl, intent, lang, when),
 		When:     when,
 	}
+}
+
+// scratch holds Reply's working arrays. They come from a pool rather than
+// the stack: as locals they made Reply's frames several kilobytes deep, and
+// a goroutine with a small stack calling it (every link's delivery
+// goroutine, whose stack each garbage collection shrinks again) copied its
+// whole stack to a bigger one on nearly every message, which cost the
+// server as much CPU as Reply itself.
+type scratch struct {
+	toks  [48]token
+	hits  [48]hit
+	spans [64]tokSpan
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// release clears what could keep a message's text alive and returns sc to
+// the pool.
+func (sc *scratch) release() {
+	clear(sc.toks[:])
+	clear(sc.hits[:])
+	scratchPool.Put(sc)
 }
 
 // echoesWhen lists the intents whose replies repeat the day and time back.

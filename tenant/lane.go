@@ -224,14 +224,24 @@ func (a *actor) deliver(ctx context.Context, out *store.MessageLog) {
 }
 
 func (a *actor) sendWhenConnected(ctx context.Context, out *store.MessageLog) error {
+	notConnected := func() error {
+		return fmt.Errorf("not connected to WhatsApp for %s: %w", a.sup.opts.SendWait, ErrNotConnected)
+	}
+	// Connected (the usual case): send without arming the timer.
+	select {
+	case <-a.gate.wait():
+		if err := a.link.Send(ctx, out.Chat, out.WAMessageID, out.MessageText); !errors.Is(err, ErrNotConnected) {
+			return err
+		}
+	default:
+	}
 	deadline := time.NewTimer(a.sup.opts.SendWait)
 	defer deadline.Stop()
-	notConnected := fmt.Errorf("not connected to WhatsApp for %s: %w", a.sup.opts.SendWait, ErrNotConnected)
 	for {
 		select {
 		case <-a.gate.wait():
 		case <-deadline.C:
-			return notConnected
+			return notConnected()
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -246,7 +256,7 @@ func (a *actor) sendWhenConnected(ctx context.Context, out *store.MessageLog) er
 		case <-retry.C:
 		case <-deadline.C:
 			retry.Stop()
-			return notConnected
+			return notConnected()
 		case <-ctx.Done():
 			retry.Stop()
 			return ctx.Err()
