@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +60,7 @@ func TestUnknownCommandAndBadFlags(t *testing.T) {
 
 // simulate runs the whole runtime and finds nothing lost or doubled.
 func TestSimulateSmall(t *testing.T) {
-	for _, extra := range [][]string{nil, {"--concurrency", "4"}} {
+	for _, extra := range [][]string{nil, {"--concurrency", "4"}, {"--rate", "600"}} {
 		var stdout, stderr bytes.Buffer
 		args := append([]string{"simulate", "--tenants", "5", "--chats", "3", "--messages", "300", "--duplicates", "10", "--data-dir", t.TempDir()}, extra...)
 		code := Main(context.Background(), args, Env{Stdout: &stdout, Stderr: &stderr, Getenv: envOf(nil)})
@@ -68,6 +70,15 @@ func TestSimulateSmall(t *testing.T) {
 		for _, want := range []string{`"lost":0`, `"double_replies":0`, `"messages_in":300`, `"replies_sent":300`} {
 			if !strings.Contains(stdout.String(), want) {
 				t.Errorf("%v: summary lacks %s: %s", extra, want, stdout.String())
+			}
+		}
+		if slices.Contains(extra, "--rate") {
+			// 300 messages at 600/s: the pacer must spread them over half a second.
+			var sum struct {
+				LoadS float64 `json:"load_s"`
+			}
+			if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil || sum.LoadS < 0.45 {
+				t.Errorf("paced run took %.2f s (%v), want about 0.5 s", sum.LoadS, err)
 			}
 		}
 	}

@@ -335,12 +335,21 @@ func waitConnected(ctx context.Context, rt *runtime, ids []string) error {
 // messages in order, waiting for WhatsApp's acknowledgement and then for the
 // reply (closed loop, like a person), and sometimes gets a message delivered
 // twice. It returns reply latencies and the number of duplicates injected.
+//
+// The load generator keeps its own timers few, so that they do not crowd
+// the runtime's: with --rate one pacer goroutine hands each customer its
+// messages when they are due (instead of 10,000 sleeping customers), and
+// a customer waiting for a reply counts the ticks of one shared clock
+// (instead of a timer per message) until it gives up on it.
 func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, ids []string, known map[string]bool) ([]time.Duration, int64, error) {
 	customers := f.tenants * f.chats
 	replyWait := 30 * time.Second
 	if f.rateLimit > 0 {
 		replyWait = 300 * time.Millisecond // suppressed replies never come
 	}
+	ctx, stop := context.WithCancel(ctx) // ends the pacer and the clock
+	defer stop()
+	clock := newTickClock(ctx, time.Second)
 	var (
 		mu        sync.Mutex
 		latencies = make([]time.Duration, 0, f.messages)
@@ -356,6 +365,14 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 		sem = make(chan struct{}, f.concurrency)
 	}
 	start := time.Now()
+	var due []chan int // with --rate: each customer's messages, as they fall due
+	if f.rate > 0 {
+		due = make([]chan int, customers)
+		for c := range due {
+			due[c] = make(chan int, (f.messages+customers-1)/customers)
+		}
+		go pace(ctx, start, f.rate, f.messages, due)
+	}
 	for c := 0; c < customers; c++ {
 		wg.Add(1)
 		go func(c int) {
@@ -367,11 +384,13 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 			rng := rand.New(rand.NewPCG(f.seed, uint64(c)))
 			var mine []time.Duration
 			for i := c; i < f.messages; i += customers {
-				if f.rate > 0 {
-					// Open loop: message i is due at i/rate seconds.
-					due := start.Add(time.Duration(float64(i) / f.rate * float64(time.Second)))
-					if wait := time.Until(due); wait > 0 {
-						time.Sleep(wait)
+				if due != nil {
+					// Open loop: wait for the pacer (message i is due at i/rate seconds).
+					select {
+					case <-due[c]:
+					case <-ctx.Done():
+						failed.Store(fmt.Errorf("simulate: message %d never due: %w", i, ctx.Err()))
+						return
 					}
 				}
 				in := tenant.Inbound{ID: "SIM" + strconv.Itoa(i), Chat: chat, Sender: chat, Text: sampleMessages[i%len(sampleMessages)]}
@@ -410,14 +429,9 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 					release()
 					continue
 				}
-				t := time.NewTimer(replyWait)
-				select {
-				case at := <-replies:
+				if at, ok := awaitReply(ctx, replies, clock, replyWait); ok {
 					mine = append(mine, at.Sub(sent))
-				case <-t.C:
-				case <-ctx.Done():
 				}
-				t.Stop()
 				release()
 			}
 			mu.Lock()
@@ -431,6 +445,90 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 	}
 	return latencies, dups.Load(), nil
 }
+
+// pace hands message i to customer i % len(due) at start + i/rate, in
+// order, waking once per batch of messages due rather than once per
+// message. Customers' channels hold all their messages, so pace never
+// waits for a customer. It closes nothing: customers count their own.
+func pace(ctx context.Context, start time.Time, rate float64, messages int, due []chan int) {
+	at := func(i int) time.Time { return start.Add(time.Duration(float64(i) / rate * float64(time.Second))) }
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for i := 0; i < messages; {
+		now := time.Now()
+		for ; i < messages && !at(i).After(now); i++ {
+			due[i%len(due)] <- i
+		}
+		if i == messages {
+			return
+		}
+		// Batching by half a millisecond keeps the pacer's wake-ups low
+		// at high rates; no customer notices half a millisecond.
+		t.Reset(max(time.Until(at(i)), 500*time.Microsecond))
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// awaitReply waits for the reply to the message just sent, for at most
+// about wait: short waits (rate-limited runs, where suppressed replies
+// never come) use a timer, long ones the ticks of clock.
+func awaitReply(ctx context.Context, replies <-chan time.Time, clock *tickClock, wait time.Duration) (time.Time, bool) {
+	if wait < 2*clock.every {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case at := <-replies:
+			return at, true
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		return time.Time{}, false
+	}
+	for ticks := 0; time.Duration(ticks)*clock.every < wait; {
+		select {
+		case at := <-replies:
+			return at, true
+		case <-clock.tick():
+			ticks++
+		case <-ctx.Done():
+			return time.Time{}, false
+		}
+	}
+	return time.Time{}, false
+}
+
+// tickClock is a coarse clock shared by many waiters: tick returns a
+// channel that is closed at the next tick.
+type tickClock struct {
+	every time.Duration
+	next  atomic.Pointer[chan struct{}]
+}
+
+func newTickClock(ctx context.Context, every time.Duration) *tickClock {
+	c := &tickClock{every: every}
+	ch := make(chan struct{})
+	c.next.Store(&ch)
+	go func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				return
+			}
+			fresh := make(chan struct{})
+			close(*c.next.Swap(&fresh))
+		}
+	}()
+	return c
+}
+
+func (c *tickClock) tick() <-chan struct{} { return *c.next.Load() }
 
 // settle waits until every delivery (duplicates too) is acknowledged.
 func settle(ctx context.Context, rt *runtime, ids []string) error {
