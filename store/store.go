@@ -30,19 +30,20 @@
 //   - (tenant_id, chat, id): one chat's messages, newest first.
 //   - (reply_to) WHERE reply_to IS NOT NULL: "has this message been
 //     answered".
-//   - (tenant_id, created_at, id) WHERE status = 'pending': replies a
-//     crash left unsent.
 //
 // Every index costs each insert a page write, so the list stays short
 // (schema version 9 merged two and reordered one; see
-// leanLogIndexesMigration).
+// leanLogIndexesMigration). Replies not sent yet are listed in
+// pending_replies (pending.go) rather than in an index on status, so that
+// marking a reply sent changes no indexed column.
 //
 // # Writing message logs
 //
 // Commit hands ops to the group-commit writer (writer.go): a bounded queue
 // drained into batches of up to Config.MaxBatch ops, each batch one
 // transaction with one multi-row INSERT ... RETURNING id for its rows
-// (duplicates skipped) and one UPDATE for its status changes. PostgreSQL
+// (duplicates skipped) and one UPDATE for its status changes, keeping
+// pending_replies in step. PostgreSQL
 // receives the rows as arrays through unnest; SQLite as SQL literals,
 // because its driver re-parses every statement and binds parameters in
 // quadratic time, and a background checkpointer (checkpoint.go) keeps WAL

@@ -939,12 +939,14 @@ func pgInsertLogs(ctx context.Context, tx *sql.Tx, rows []*MessageLog) (map[int6
 // strings; Commit has already refused NUL bytes and invalid UTF-8, and a
 // quote is escaped by doubling it, SQLite's only escape).
 //
-// The insert is INSERT OR IGNORE rather than ON CONFLICT DO NOTHING: a
+// The literals and INSERT OR IGNORE (rather than ON CONFLICT DO NOTHING)
+// also keep SQLite from writing a statement journal: for a multi-row
 // statement that can fail halfway (a NOT NULL or primary key violation
-// under the default ABORT) makes SQLite copy every page it touches into a
-// statement journal first, which cost the writer about an eighth of its
-// time. Ignoring every conflict means a row can be skipped for a reason
-// other than a duplicate WhatsApp key; sqliteCheckSkipped tells them apart.
+// under the default ABORT), or that reads a table-valued function such as
+// json_each, SQLite first copies every page it is about to change, which
+// cost the writer about an eighth of its time. Ignoring every conflict
+// means a row can be skipped for a reason other than a duplicate WhatsApp
+// key; sqliteCheckSkipped tells them apart.
 
 // sqliteInsertChunk bounds the rows of one insert statement.
 const sqliteInsertChunk = 1000
