@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -53,16 +55,31 @@ func pendingRepliesMigration() migration {
 // PendingReplies returns a tenant's OUT rows still pending, oldest first:
 // replies whose send was cut short by a crash, to be finished with the
 // same WhatsApp message id.
+//
+// It reads pending_replies first and then fetches those rows by id: one
+// query joining the two let PostgreSQL's planner, which takes a status of
+// 'pending' for rare, walk every OUT row of the tenant instead.
 func (s *Store) PendingReplies(ctx context.Context, tenantID string) ([]MessageLog, error) {
-	var out []MessageLog
-	err := s.db.WithContext(ctx).
-		Where("tenant_id = ? AND status = ? AND direction = ?", tenantID, StatusPending, DirOut).
-		Where("id IN (SELECT id FROM pending_replies WHERE tenant_id = ?)", tenantID).
-		Order("created_at").Order("id").
-		Find(&out).Error
+	var ids []int64
+	err := s.db.WithContext(ctx).Table("pending_replies").Where("tenant_id = ?", tenantID).Order("id").Pluck("id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("store: pending replies %s: %w", tenantID, err)
 	}
+	var out []MessageLog
+	const chunk = 500
+	for start := 0; start < len(ids); start += chunk {
+		var part []MessageLog
+		err := s.db.WithContext(ctx).
+			Where("tenant_id = ? AND status = ? AND direction = ? AND id IN ?", tenantID, StatusPending, DirOut, ids[start:min(start+chunk, len(ids))]).
+			Find(&part).Error
+		if err != nil {
+			return nil, fmt.Errorf("store: pending replies %s: %w", tenantID, err)
+		}
+		out = append(out, part...)
+	}
+	slices.SortFunc(out, func(a, b MessageLog) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
 	return out, nil
 }
 
