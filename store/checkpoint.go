@@ -21,8 +21,8 @@ import (
 // checkpoint, which copies what it can without ever blocking the writer
 // or readers. SQLite's own automatic checkpoint stays on, at a higher
 // threshold (sqliteAutoCheckpoint), as the bound on the WAL's size if the
-// checkpointer falls behind; it finds little left to copy when it runs,
-// and it is what lets the next write start the WAL file over.
+// checkpointer falls behind. Whichever checkpoint copied the last frame,
+// the next write starts the WAL file over from its beginning.
 
 // sqliteAutoCheckpoint is the WAL size, in pages, at which a committing
 // connection checkpoints by itself.

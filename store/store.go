@@ -240,7 +240,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 func openSQLite(ctx context.Context, path string, gcfg *gorm.Config) (*gorm.DB, error) {
 	deadline := time.Now().Add(10 * time.Second)
 	for wait := 10 * time.Millisecond; ; wait = min(2*wait, 500*time.Millisecond) {
-		db, err := gorm.Open(sqlite.Open(SQLiteDSN(path)), gcfg)
+		attempt := *gcfg // gorm.Open fills in the config it is given: each attempt gets its own
+		db, err := gorm.Open(sqlite.Open(SQLiteDSN(path)), &attempt)
 		if err == nil {
 			var sqlDB *sql.DB
 			if sqlDB, err = db.DB(); err == nil {
@@ -262,8 +263,7 @@ func openSQLite(ctx context.Context, path string, gcfg *gorm.Config) (*gorm.DB, 
 }
 
 // SQLiteDSN is the data source name Open uses for the SQLite file at path:
-// the busy timeout first (so that the pragmas after it wait for a lock
-// another connection holds, instead of failing), foreign keys on (whatsmeow's sqlstore relies on them), WAL so readers
+// foreign keys on (whatsmeow's sqlstore relies on them), WAL so readers
 // never wait for the writer, a 32 MiB page cache per connection (filled
 // only as the database grows; it keeps index pages of a busy log table out
 // of the read path), temporary tables and statement journals in memory,
@@ -272,7 +272,7 @@ func openSQLite(ctx context.Context, path string, gcfg *gorm.Config) (*gorm.DB, 
 // of failing with SQLITE_BUSY.
 func SQLiteDSN(path string) string {
 	return "file:" + path +
-		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
+		"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)" +
 		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(sqliteAutoCheckpoint) + ")&_txlock=immediate"
 }
