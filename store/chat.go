@@ -85,17 +85,17 @@ type knownChats struct {
 
 const maxKnownChats = 100_000
 
-func (k *knownChats) add(keys []chatKey) {
-	if len(keys) == 0 {
+func (k *knownChats) add(chats []newChat) {
+	if len(chats) == 0 {
 		return
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.m == nil || len(k.m)+len(keys) > maxKnownChats {
-		k.m = make(map[chatKey]struct{}, len(keys))
+	if k.m == nil || len(k.m)+len(chats) > maxKnownChats {
+		k.m = make(map[chatKey]struct{}, len(chats))
 	}
-	for _, c := range keys {
-		k.m[c] = struct{}{}
+	for _, c := range chats {
+		k.m[c.chatKey] = struct{}{}
 	}
 }
 
@@ -110,13 +110,17 @@ func (k *knownChats) forget(tenantID string) {
 	}
 }
 
-// touchChats makes sure every chat of rows has its chats row, and returns
-// the chats it wrote, to remember once committed.
-func (s *Store) touchChats(ctx context.Context, tx *sql.Tx, rows []*MessageLog) ([]chatKey, error) {
-	if len(rows) == 0 {
-		return nil, nil
-	}
-	first := make(map[chatKey]time.Time)
+// newChat is a chat without its row yet, and the time of its first message.
+type newChat struct {
+	chatKey
+	at time.Time
+}
+
+// newChats returns the chats of rows not known to have their row, in one
+// order for every writer, so that concurrent inserts of the same new chats
+// cannot deadlock.
+func (s *Store) newChats(rows []*MessageLog) []newChat {
+	var first map[chatKey]time.Time
 	s.chats.mu.Lock()
 	for _, m := range rows {
 		k := chatKey{m.TenantID, m.Chat}
@@ -126,51 +130,65 @@ func (s *Store) touchChats(ctx context.Context, tx *sql.Tx, rows []*MessageLog) 
 		if _, known := s.chats.m[k]; known {
 			continue
 		}
+		if first == nil {
+			first = make(map[chatKey]time.Time)
+		}
 		if t, ok := first[k]; !ok || m.CreatedAt.Before(t) {
 			first[k] = m.CreatedAt
 		}
 	}
 	s.chats.mu.Unlock()
 	if len(first) == 0 {
-		return nil, nil
+		return nil
 	}
-	keys := make([]chatKey, 0, len(first))
-	for k := range first {
-		keys = append(keys, k)
+	chats := make([]newChat, 0, len(first))
+	for k, at := range first {
+		chats = append(chats, newChat{k, at})
 	}
-	// One order for every writer, so concurrent inserts of the same new
-	// chats cannot deadlock.
-	slices.SortFunc(keys, func(a, b chatKey) int {
+	slices.SortFunc(chats, func(a, b newChat) int {
 		return cmp.Or(strings.Compare(a.tenant, b.tenant), strings.Compare(a.chat, b.chat))
 	})
+	return chats
+}
+
+// chatArgs binds chats for pgChatsSQL.
+func chatArgs(chats []newChat) []any {
+	tenants, names, at := make([]string, len(chats)), make([]string, len(chats)), make([]time.Time, len(chats))
+	for i, c := range chats {
+		tenants[i], names[i], at[i] = c.tenant, c.chat, c.at
+	}
+	return []any{tenants, names, at}
+}
+
+// touchChats makes sure every chat of rows has its chats row, and returns
+// the chats it wrote, to remember once committed.
+func (s *Store) touchChats(ctx context.Context, tx *sql.Tx, rows []*MessageLog) ([]newChat, error) {
+	chats := s.newChats(rows)
+	if len(chats) == 0 {
+		return nil, nil
+	}
 	if s.dialect == DialectPostgres {
-		tenants, chats, at := make([]string, len(keys)), make([]string, len(keys)), make([]time.Time, len(keys))
-		for i, k := range keys {
-			tenants[i], chats[i], at[i] = k.tenant, k.chat, first[k]
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO chats (tenant_id, chat, created_at)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
-			ON CONFLICT (tenant_id, chat) DO NOTHING`, tenants, chats, at)
-		return keys, err
+		_, err := tx.ExecContext(ctx, pgChatsSQL, chatArgs(chats)...)
+		return chats, err
 	}
 	doc := []byte{'['}
-	for i, k := range keys {
+	for i, c := range chats {
 		if i > 0 {
 			doc = append(doc, ',')
 		}
 		doc = append(doc, '[')
-		doc = appendJSONString(doc, k.tenant)
+		doc = appendJSONString(doc, c.tenant)
 		doc = append(doc, ',')
-		doc = appendJSONString(doc, k.chat)
+		doc = appendJSONString(doc, c.chat)
 		doc = append(doc, ',', '"')
-		doc = appendSQLiteTime(doc, first[k])
+		doc = appendSQLiteTime(doc, c.at)
 		doc = append(doc, '"', ']')
 	}
 	doc = append(doc, ']')
 	_, err := tx.ExecContext(ctx, `INSERT INTO chats (tenant_id, chat, created_at)
 		SELECT value->>0, value->>1, value->>2 FROM json_each(?) WHERE true
 		ON CONFLICT (tenant_id, chat) DO NOTHING`, string(doc))
-	return keys, err
+	return chats, err
 }
 
 // Chat is one conversation of a tenant: a customer's chat and its newest

@@ -144,6 +144,7 @@ type Store struct {
 	db      *gorm.DB
 	sqlDB   *sql.DB
 	dialect string
+	url     string // PostgreSQL: the database URL, for the writers' own connections
 	log     *slog.Logger
 
 	// wlock serializes this process's write transactions on SQLite, which
@@ -182,7 +183,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		err error
 	)
 	if IsPostgresURL(cfg.DatabaseURL) {
-		s.dialect = DialectPostgres
+		s.dialect, s.url = DialectPostgres, cfg.DatabaseURL
 		db, err = gorm.Open(postgres.New(postgres.Config{DSN: cfg.DatabaseURL}), gcfg)
 		if err != nil {
 			return nil, fmt.Errorf("store: open postgres: %w", err)

@@ -718,3 +718,78 @@ func TestCommitSkipsTakenIDs(t *testing.T) {
 		checkLogs(t, s, 420)
 	})
 }
+
+// On PostgreSQL a batch is written in one round trip unless a tenant in it
+// has webhooks: those batches take a transaction, whose outbox entries
+// depend on the rows inserted. Both kinds leave the same log behind.
+func TestPostgresPipelinesBatches(t *testing.T) {
+	s := storetest.Postgres(t)
+	ctx := ctxT(t)
+	plain := newTenant(t, s, "Plain", "")
+	hooked := newTenant(t, s, "Hooked", "")
+
+	const n = 40
+	run := func(tenant string) {
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				m := in(tenant, fmt.Sprintf("2557%08d", i%5), fmt.Sprintf("P%d", i), "hello")
+				r := out(tenant, m.Chat, fmt.Sprintf("R%d", i), "hi", nil)
+				if err := s.Commit(ctx, store.Op{Insert: m}, store.Op{Insert: r, Parent: m}); err != nil {
+					t.Error(err)
+					return
+				}
+				dup := in(tenant, m.Chat, m.WAMessageID, "hello")
+				orphan := out(tenant, m.Chat, fmt.Sprintf("R%d-again", i), "hi", nil)
+				if err := s.Commit(ctx, store.Op{Insert: dup}, store.Op{Insert: orphan, Parent: dup}); err != nil || dup.ID != 0 || orphan.ID != 0 {
+					t.Errorf("redelivery: message %d, reply %d, %v", dup.ID, orphan.ID, err)
+				}
+				if err := s.Commit(ctx, store.Op{Update: &store.StatusUpdate{TenantID: tenant, ID: r.ID, Status: store.StatusSent}}); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+
+	run(plain.ID)
+	st := s.WriterStats()
+	if st.Pipelined == 0 || st.Pipelined != st.Batches {
+		t.Fatalf("without webhooks %d of %d batches were pipelined, want all", st.Pipelined, st.Batches)
+	}
+	newWebhook(t, s, hooked.ID, store.EventMessageIn, store.EventMessageOut)
+	run(hooked.ID)
+	after := s.WriterStats()
+	if after.Pipelined != st.Pipelined || after.Batches == st.Batches {
+		t.Fatalf("a tenant with webhooks had %d of %d batches pipelined, want none", after.Pipelined-st.Pipelined, after.Batches-st.Batches)
+	}
+	if got := len(allEvents(t, s, hooked.ID)); got != 2*n {
+		t.Fatalf("%d webhook events, want %d (each message and its sent reply)", got, 2*n)
+	}
+
+	for _, tenant := range []string{plain.ID, hooked.ID} {
+		logs, err := s.ListLogs(ctx, tenant, store.ListLogsOptions{Limit: store.MaxLogPage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ins, sent := 0, 0
+		for _, l := range logs {
+			switch {
+			case l.Direction == store.DirIn:
+				ins++
+			case l.Status == store.StatusSent && l.ReplyTo != nil:
+				sent++
+			}
+		}
+		if ins != n || sent != n || len(logs) != 2*n {
+			t.Fatalf("tenant %s: %d rows, %d messages, %d sent replies; want %d, %d, %d", tenant, len(logs), ins, sent, 2*n, n, n)
+		}
+		if p, err := s.PendingReplies(ctx, tenant); err != nil || len(p) != 0 {
+			t.Fatalf("%d replies left pending (%v)", len(p), err)
+		}
+		chats, err := s.ListChats(ctx, tenant, store.ListChatsOptions{})
+		if err != nil || len(chats) != 5 {
+			t.Fatalf("%d chats (%v), want 5", len(chats), err)
+		}
+	}
+}
