@@ -58,6 +58,8 @@ type Config struct {
 	// Prometheus metrics.
 	MetricsAddr      string // FLOWHQ_METRICS_ADDR: own listener for /metrics; "" = main address, admin token
 	MetricsPerTenant bool   // FLOWHQ_METRICS_PER_TENANT: tenant_id labelled series too
+
+	GCHeadroomMB int // FLOWHQ_GC_HEADROOM_MB: see gctune.go
 }
 
 // envVar documents one setting; the table drives parsing, defaults and the
@@ -151,6 +153,8 @@ func envVars() []envVar {
 			}},
 		{"FLOWHQ_METRICS_ADDR", "", "listen address (e.g. 127.0.0.1:9090) of a separate, unauthenticated /metrics listener; empty serves /metrics on FLOWHQ_ADDR behind an admin API token",
 			func(c *Config, v string) error { return parseListenAddr(v, &c.MetricsAddr) }},
+		{"FLOWHQ_GC_HEADROOM_MB", "160", "room the heap may grow into between garbage collections while little is live: raises Go's GOGC up to 400 for a small heap, never below 100; 0, or GOGC in the environment, leaves Go's pacing alone",
+			func(c *Config, v string) error { return parseInt(v, 0, &c.GCHeadroomMB) }},
 		{"FLOWHQ_METRICS_PER_TENANT", "false", "true adds per-tenant series (tenant_id label) to /metrics; mind the cardinality with many tenants",
 			func(c *Config, v string) error { return parseBool(v, &c.MetricsPerTenant) }},
 	}

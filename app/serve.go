@@ -33,6 +33,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	log := newLogger(env.Stderr, cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	defer startGCTuner(uint64(cfg.GCHeadroomMB)<<20, env.Getenv("GOGC"), log)()
 
 	m := newMetrics(cfg.metricsOptions())
 	st, err := openObservedStore(ctx, cfg, log, m)

@@ -114,6 +114,7 @@ func runSimulate(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	cfg.DatabaseURL, cfg.WhatsApp, cfg.RateLimit = f.database, "sim", f.rateLimit
+	defer startGCTuner(uint64(cfg.GCHeadroomMB)<<20, env.Getenv("GOGC"), slog.New(slog.DiscardHandler))()
 	if f.database == "" {
 		if f.dataDir == "" {
 			dir, err := os.MkdirTemp("", "flowhq-simulate-")

@@ -171,11 +171,7 @@ func (l *Link) Send(ctx context.Context, chat, id, text string) error {
 		return tenant.ErrNotConnected
 	}
 	m := Message{Chat: chat, ID: id, Text: text, At: time.Now()}
-	if _, dup := p.sent[id]; !dup {
-		p.sent[id] = m
-		p.order = append(p.order, id)
-	}
-	p.sendCount[id]++
+	p.sent.add(m)
 	onSend := n.opts.OnSend
 	n.mu.Unlock()
 	if onSend != nil {

@@ -92,9 +92,7 @@ type phone struct {
 	faults    Faults
 	hang      chan struct{}
 	banUntil  time.Time
-	sent      map[string]Message
-	sendCount map[string]int
-	order     []string
+	sent      sentLog
 	pairCode  string
 }
 
@@ -107,7 +105,7 @@ func NewNetwork(opts Options) *Network {
 func (n *Network) phoneLocked(tenantID string) *phone {
 	p := n.phones[tenantID]
 	if p == nil {
-		p = &phone{tenantID: tenantID, sent: make(map[string]Message), sendCount: make(map[string]int), hang: make(chan struct{})}
+		p = &phone{tenantID: tenantID, hang: make(chan struct{})}
 		n.phones[tenantID] = p
 	}
 	return p
@@ -290,11 +288,7 @@ func (n *Network) Sent(tenantID string) []Message {
 	if p == nil {
 		return nil
 	}
-	out := make([]Message, 0, len(p.order))
-	for _, id := range p.order {
-		out = append(out, p.sent[id])
-	}
-	return out
+	return p.sent.all()
 }
 
 // SendCount reports how often a message id was sent by the tenant (a crash
@@ -303,7 +297,7 @@ func (n *Network) SendCount(tenantID, id string) int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if p := n.phones[tenantID]; p != nil {
-		return p.sendCount[id]
+		return p.sent.count(id)
 	}
 	return 0
 }
