@@ -84,6 +84,14 @@ type linkHolder struct{ Link }
 
 // notify queues fn for the loop. It reports false when the actor is done.
 func (a *actor) notify(fn func()) bool {
+	// Room in the mailbox is the usual case: a plain send is cheaper than
+	// a select over two channels. (A done actor's mailbox may still take
+	// fn; nobody runs it, as with a send that wins the race below.)
+	select {
+	case a.mailbox <- fn:
+		return true
+	default:
+	}
 	select {
 	case a.mailbox <- fn:
 		return true

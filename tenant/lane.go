@@ -23,8 +23,8 @@ type job struct {
 }
 
 // lane runs one chat's jobs in order on its own goroutine, so a slow chat
-// never holds up another. It exits after LaneIdle without work; the actor
-// then starts a new one for the next message.
+// never holds up another. It exits after LaneIdle (to twice that) without
+// work; the actor then starts a new one for the next message.
 type lane struct {
 	a    *actor
 	chat string
@@ -99,30 +99,34 @@ func (l *lane) next(exit bool) (job, bool) {
 
 func (l *lane) run() {
 	defer l.a.lanesWG.Done()
+	// The idle timer is not re-armed after every job, which for a chat
+	// that gets a message now and then is a timer stop and reset per
+	// message: it runs on, and when it fires after a period with work it
+	// just starts another. A lane therefore exits after one to two
+	// LaneIdle periods without work.
 	idle := time.NewTimer(l.a.sup.opts.LaneIdle)
 	defer idle.Stop()
-	stopping := false
+	stopping, worked := false, false
 	for {
 		if j, ok := l.next(stopping); ok {
 			l.a.sup.queued.Add(-1)
 			l.a.process(l, j)
+			worked = true
 			continue
 		}
 		if stopping {
 			return // drained while the actor stops
 		}
-		if !idle.Stop() {
-			select {
-			case <-idle.C:
-			default:
-			}
-		}
-		idle.Reset(l.a.sup.opts.LaneIdle)
 		select {
 		case <-l.wake:
 		case <-l.a.done:
 			stopping = true
 		case <-idle.C:
+			if worked {
+				worked = false
+				idle.Reset(l.a.sup.opts.LaneIdle)
+				continue
+			}
 			// Close only if still empty; a job pushed meanwhile is run,
 			// not dropped.
 			j, ok := l.next(true)
@@ -131,6 +135,8 @@ func (l *lane) run() {
 			}
 			l.a.sup.queued.Add(-1)
 			l.a.process(l, j)
+			worked = true
+			idle.Reset(l.a.sup.opts.LaneIdle)
 		}
 	}
 }

@@ -114,4 +114,10 @@ func TestLaneIdleTimerRunsQueuedJob(t *testing.T) {
 	if q := sup.queued.Load(); q != 0 {
 		t.Fatalf("%d jobs still counted as queued", q)
 	}
+	// Idle again, the lane exits within two LaneIdle periods (plus slack).
+	for deadline := time.Now().Add(2 * time.Second); !l.isClosed(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the lane never exited after its work")
+		}
+	}
 }
