@@ -32,8 +32,15 @@ const (
 )
 
 // gcPercent is the GOGC that lets a heap whose collector found live bytes
-// grow by headroom bytes, within [gcMinPercent, gcMaxPercent].
-func gcPercent(live, headroom uint64) int {
+// grow by headroom bytes, within [gcMinPercent, gcMaxPercent]. While the
+// live heap is still growing fast (by more than a quarter since the
+// previous collection found prev bytes), as when thousands of tenants
+// start, it stays at gcMinPercent: a high GOGC then lets the heap run far
+// past what is live, and the process keeps that memory long after.
+func gcPercent(prev, live, headroom uint64) int {
+	if live > prev+prev/4 {
+		return gcMinPercent
+	}
 	if live == 0 {
 		return gcMaxPercent
 	}
@@ -46,6 +53,7 @@ func gcPercent(live, headroom uint64) int {
 // gcTuner sets GOGC from the live heap after every collection.
 type gcTuner struct {
 	headroom uint64
+	live     uint64 // what the previous collection found (tune only)
 	log      *slog.Logger
 	stopped  atomic.Bool
 	percent  atomic.Int64 // the GOGC set last
@@ -106,7 +114,8 @@ func (t *gcTuner) tune() {
 			live += s.Value.Uint64()
 		}
 	}
-	p := gcPercent(live, t.headroom)
+	p := gcPercent(t.live, live, t.headroom)
+	t.live = live
 	if int64(p) == t.percent.Load() {
 		return
 	}

@@ -11,18 +11,21 @@ import (
 func TestGCPercent(t *testing.T) {
 	const mb = 1 << 20
 	for _, c := range []struct {
-		live, headroom uint64
-		want           int
+		prev, live, headroom uint64
+		want                 int
 	}{
-		{50 * mb, 160 * mb, 300},  // a small live heap gets the room: 320% in steps of 25
-		{40 * mb, 160 * mb, 400},  // ... at most 400%
-		{1 * mb, 160 * mb, 400},   // a tiny one too, not 16,000%
-		{145 * mb, 160 * mb, 100}, // 10,000 idle tenants: Go's default
-		{500 * mb, 160 * mb, 100}, // never below the default
-		{0, 160 * mb, 400},
+		{50 * mb, 50 * mb, 160 * mb, 300},   // a small live heap gets the room: 320% in steps of 25
+		{45 * mb, 40 * mb, 160 * mb, 400},   // ... at most 400%
+		{1 * mb, 1 * mb, 160 * mb, 400},     // a tiny one too, not 16,000%
+		{140 * mb, 145 * mb, 160 * mb, 100}, // 10,000 idle tenants: Go's default
+		{500 * mb, 500 * mb, 160 * mb, 100}, // never below the default
+		{0, 0, 160 * mb, 400},
+		{20 * mb, 40 * mb, 160 * mb, 100}, // still growing fast (tenants starting): the default
+		{0, 10 * mb, 160 * mb, 100},       // the first collection: growing from nothing
+		{40 * mb, 50 * mb, 160 * mb, 300}, // growing by a quarter is steady enough
 	} {
-		if got := gcPercent(c.live, c.headroom); got != c.want {
-			t.Errorf("gcPercent(%d MB, %d MB) = %d, want %d", c.live/mb, c.headroom/mb, got, c.want)
+		if got := gcPercent(c.prev, c.live, c.headroom); got != c.want {
+			t.Errorf("gcPercent(%d MB → %d MB, %d MB) = %d, want %d", c.prev/mb, c.live/mb, c.headroom/mb, got, c.want)
 		}
 	}
 }
