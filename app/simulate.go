@@ -243,8 +243,7 @@ func simulate(ctx context.Context, cfg Config, f simulateFlags, log *slog.Logger
 	sum.StackMB = round1(float64(after.StackInuse) / (1 << 20))
 	sum.HeapMB = round1(float64(after.HeapInuse) / (1 << 20))
 
-	loadStart := time.Now()
-	latencies, dups, err := runCustomers(ctx, rt, l, f, ids, known)
+	latencies, dups, loadStart, err := runCustomers(ctx, rt, l, f, ids, known)
 	if err != nil {
 		return sum, err
 	}
@@ -342,7 +341,7 @@ func waitConnected(ctx context.Context, rt *runtime, ids []string) error {
 // messages when they are due (instead of 10,000 sleeping customers), and
 // a customer waiting for a reply counts the ticks of one shared clock
 // (instead of a timer per message) until it gives up on it.
-func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, ids []string, known map[string]bool) ([]time.Duration, int64, error) {
+func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, ids []string, known map[string]bool) (latencies []time.Duration, dups int64, began time.Time, err error) {
 	customers := f.tenants * f.chats
 	replyWait := 30 * time.Second
 	if f.rateLimit > 0 {
@@ -351,12 +350,12 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 	ctx, stop := context.WithCancel(ctx) // ends the pacer and the clock
 	defer stop()
 	clock := newTickClock(ctx, time.Second)
+	latencies = make([]time.Duration, 0, f.messages)
 	var (
-		mu        sync.Mutex
-		latencies = make([]time.Duration, 0, f.messages)
-		dups      atomic.Int64
-		wg        sync.WaitGroup
-		failed    atomic.Value
+		mu       sync.Mutex
+		injected atomic.Int64
+		wg       sync.WaitGroup
+		failed   atomic.Value
 	)
 	// sem bounds the messages awaiting a reply (--concurrency): each
 	// customer takes a place before writing and gives it back once
@@ -365,17 +364,20 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 	if f.concurrency > 0 {
 		sem = make(chan struct{}, f.concurrency)
 	}
-	start := time.Now()
 	var due []chan int // with --rate: each customer's messages, as they fall due
 	if f.rate > 0 {
 		due = make([]chan int, customers)
 		for c := range due {
 			due[c] = make(chan int, (f.messages+customers-1)/customers)
 		}
-		go pace(ctx, start, f.rate, f.messages, due)
 	}
+	// The customers are all set up before the first message, so that
+	// starting 10,000 goroutines is not part of what is measured.
+	var ready sync.WaitGroup
+	begin := make(chan struct{})
 	for c := 0; c < customers; c++ {
 		wg.Add(1)
+		ready.Add(1)
 		go func(c int) {
 			defer wg.Done()
 			tenantID := ids[c%f.tenants]
@@ -384,6 +386,8 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 			l.replies.Store(tenantID+"/"+chat, replies)
 			rng := rand.New(rand.NewPCG(f.seed, uint64(c)))
 			var mine []time.Duration
+			ready.Done()
+			<-begin
 			for i := c; i < f.messages; i += customers {
 				if due != nil {
 					// Open loop: wait for the pacer (message i is due at i/rate seconds).
@@ -423,7 +427,7 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 					}
 				}
 				if rng.Float64()*100 < f.duplicates {
-					dups.Add(1)
+					injected.Add(1)
 					rt.sim.Deliver(tenantID, in)
 				}
 				if known[tenantID+"/"+in.ID] {
@@ -440,11 +444,17 @@ func runCustomers(ctx context.Context, rt *runtime, l *load, f simulateFlags, id
 			mu.Unlock()
 		}(c)
 	}
+	ready.Wait()
+	began = time.Now()
+	if due != nil {
+		go pace(ctx, began, f.rate, f.messages, due)
+	}
+	close(begin)
 	wg.Wait()
 	if err, ok := failed.Load().(error); ok {
-		return latencies, dups.Load(), err
+		return latencies, injected.Load(), began, err
 	}
-	return latencies, dups.Load(), nil
+	return latencies, injected.Load(), began, nil
 }
 
 // pace hands message i to customer i % len(due) at start + i/rate, in

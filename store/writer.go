@@ -435,6 +435,7 @@ func (w *writer) run(helper bool) {
 			w.log.Error("store: log writer without its pipelined connection", "err", err)
 		}
 		defer p.close()
+		p.warm()
 	}
 	for {
 		batch := w.take(helper)
