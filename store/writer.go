@@ -75,6 +75,11 @@ func (s *Store) Commit(ctx context.Context, ops ...Op) error {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	r := &request{done: make(chan error, 1), n: len(ops)}
+	if ops[0].Insert != nil { // sized for the usual call: all inserts, or all updates
+		r.ins = make([]MessageLog, 0, len(ops))
+		r.dst = make([]*MessageLog, 0, len(ops))
+		r.parent = make([]int, 0, len(ops))
+	}
 	now := stamp(time.Now())
 	for i, op := range ops {
 		switch {
