@@ -370,9 +370,9 @@ func (w *writer) pruneLocked() {
 // at 4,000 msg/s, two eager writers made 40,000 transactions for 80,000
 // messages (one writer alone, 24,000) and cost 30% more CPU per message
 // than one writer with a helper that waits for this depth (and the p99
-// was higher, not lower). Under
-// heavy load the queue passes it, the helpers join in, and the database's
-// share of the work runs on more than one core.
+// was higher, not lower). Under heavy load the queue passes it, the
+// helpers join in, and the database's share of the work runs on more than
+// one core.
 const helperMinOps = 24
 
 // signal wakes the writer listening on ch, if none is awake already.
