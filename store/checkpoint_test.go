@@ -51,3 +51,24 @@ func TestCheckpointerNil(t *testing.T) {
 	c.nudge()
 	c.close()
 }
+
+// Every SQLite connection gets the automatic checkpoint threshold and the
+// WAL size limit (see sqliteAutoCheckpoint).
+func TestSQLiteWALSettings(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var pages, limit int
+	if err := s.sqlDB.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.sqlDB.QueryRowContext(ctx, `PRAGMA journal_size_limit`).Scan(&limit); err != nil {
+		t.Fatal(err)
+	}
+	if pages != sqliteAutoCheckpoint || limit != sqliteWALLimit {
+		t.Fatalf("wal_autocheckpoint %d, journal_size_limit %d; want %d and %d", pages, limit, sqliteAutoCheckpoint, sqliteWALLimit)
+	}
+}

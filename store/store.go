@@ -275,7 +275,8 @@ func SQLiteDSN(path string) string {
 	return "file:" + path +
 		"?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
 		"&_pragma=synchronous(NORMAL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)" +
-		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(sqliteAutoCheckpoint) + ")&_txlock=immediate"
+		"&_pragma=wal_autocheckpoint(" + strconv.Itoa(sqliteAutoCheckpoint) + ")" +
+		"&_pragma=journal_size_limit(" + strconv.Itoa(sqliteWALLimit) + ")&_txlock=immediate"
 }
 
 func (c Config) withDefaults() Config {
