@@ -5,7 +5,7 @@ import (
 	goruntime "runtime"
 	"runtime/debug"
 	rtmetrics "runtime/metrics"
-	"sync/atomic"
+	"sync"
 )
 
 // The garbage collector's pacing.
@@ -53,11 +53,15 @@ func gcPercent(prev, live, headroom uint64) int {
 // gcTuner sets GOGC from the live heap after every collection.
 type gcTuner struct {
 	headroom uint64
-	live     uint64 // what the previous collection found (tune only)
 	log      *slog.Logger
-	stopped  atomic.Bool
-	percent  atomic.Int64 // the GOGC set last
-	samples  []rtmetrics.Sample
+
+	// mu orders tuning after a collection against stop, so that a late
+	// collection cannot set GOGC again after stop restored it.
+	mu      sync.Mutex
+	stopped bool
+	live    uint64 // what the previous collection found
+	percent int    // the GOGC set last
+	samples []rtmetrics.Sample
 }
 
 // gcSentinel is garbage by construction: its cleanup runs once per
@@ -85,11 +89,13 @@ func startGCTuner(headroom uint64, gogcEnv string, log *slog.Logger) (stop func(
 		},
 	}
 	before := debug.SetGCPercent(gcMinPercent)
-	t.percent.Store(gcMinPercent)
+	t.percent = gcMinPercent
 	t.tune()
 	t.arm()
 	return func() {
-		t.stopped.Store(true)
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		t.stopped = true
 		debug.SetGCPercent(before)
 	}
 }
@@ -97,16 +103,20 @@ func startGCTuner(headroom uint64, gogcEnv string, log *slog.Logger) (stop func(
 func (t *gcTuner) arm() {
 	s := &gcSentinel{}
 	goruntime.AddCleanup(s, func(t *gcTuner) {
-		if t.stopped.Load() {
-			return
+		if t.tune() {
+			t.arm()
 		}
-		t.tune()
-		t.arm()
 	}, t)
 }
 
-// tune sets GOGC for the heap the last collection found.
-func (t *gcTuner) tune() {
+// tune sets GOGC for the heap the last collection found. It reports
+// false once the tuner is stopped.
+func (t *gcTuner) tune() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stopped {
+		return false
+	}
 	rtmetrics.Read(t.samples)
 	var live uint64
 	for _, s := range t.samples {
@@ -116,10 +126,10 @@ func (t *gcTuner) tune() {
 	}
 	p := gcPercent(t.live, live, t.headroom)
 	t.live = live
-	if int64(p) == t.percent.Load() {
-		return
+	if p != t.percent {
+		t.percent = p
+		debug.SetGCPercent(p)
+		t.log.Debug("garbage collector paced", "gogc", p, "live_mb", live>>20)
 	}
-	t.percent.Store(int64(p))
-	debug.SetGCPercent(p)
-	t.log.Debug("garbage collector paced", "gogc", p, "live_mb", live>>20)
+	return true
 }

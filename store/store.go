@@ -121,7 +121,8 @@ type Config struct {
 	// Default 30s.
 	FlushTimeout time.Duration
 	// Writers is the number of log writer goroutines, each committing its
-	// own batches. Default 2 on PostgreSQL; always 1 on SQLite.
+	// own batches; all but the first wait until work piles up. Default 2 on
+	// PostgreSQL; always 1 on SQLite.
 	Writers int
 	// MaxOpenConns caps the connection pool. Default 10 on PostgreSQL and
 	// 8 on SQLite (where all writes serialize anyway and WAL readers run in

@@ -256,8 +256,10 @@ func (r *request) tenant() string {
 // writer is the group-commit log writer: goroutines that drain the queue
 // into batches and commit each batch in one transaction. SQLite has one
 // (it allows one writer anyway); PostgreSQL has Config.Writers (default
-// 2), so that one batch's statements run while another's COMMIT waits for
-// its WAL flush, and the server's inserts can use more than one core.
+// 2): the first takes every batch, the others only once work piles up
+// (helperMinOps), so that under heavy load one batch's statements run
+// while another's COMMIT waits for its WAL flush, and the server's inserts
+// use more than one core.
 // Ids are assigned in batch order, so with several writers a batch with
 // higher ids may become visible a moment before one with lower ids.
 type writer struct {
