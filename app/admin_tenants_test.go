@@ -231,14 +231,19 @@ func (c *client) stream(t *testing.T, path string) <-chan sseEvent {
 func await(t *testing.T, events <-chan sseEvent, what string, ok func(sseEvent) bool) sseEvent {
 	t.Helper()
 	timeout := time.After(20 * time.Second)
+	var seen []string // the events that did not match, for the failure message
 	for {
 		select {
 		case ev := <-events:
 			if ok(ev) {
 				return ev
 			}
+			seen = append(seen, ev.name+": "+ev.data)
 		case <-timeout:
-			t.Fatalf("no event with %s", what)
+			if len(seen) > 3 {
+				seen = seen[len(seen)-3:]
+			}
+			t.Fatalf("no event with %s in 20 s; the last ones:\n%s", what, strings.Join(seen, "\n"))
 		}
 	}
 }

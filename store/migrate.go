@@ -281,6 +281,8 @@ func migrations() []migration {
 		webhookMigration(),        // 8: webhook.go
 		leanLogIndexesMigration(), // 9: message_log.go
 		pendingRepliesMigration(), // 10: pending.go
+		hotUpdatesMigration(),     // 11: pending.go
+		byteOrderKeysMigration(),  // 12: message_log.go
 	}
 }
 

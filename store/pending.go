@@ -52,6 +52,24 @@ func pendingRepliesMigration() migration {
 	}
 }
 
+// hotUpdatesMigration is schema version 11: message_logs pages keep half
+// their room free on PostgreSQL. A reply row is about 300 bytes, its
+// message about 180; a page filled to 65% holds some ten such pairs, and
+// marking the ten replies sent needs more than the third left, so a
+// quarter of those updates still went to another page and into every
+// index. At 50% all of them stay on the page (simulate, 1,000 × 10,
+// 200,000 messages: HOT updates 151,233 → 200,000; PostgreSQL CPU per
+// message 82–88 → 79–82 µs). The table ends up no larger: the superseded
+// copies are pruned in place instead of left on full pages. New pages
+// only; SQLite updates rows in place and has no such setting.
+func hotUpdatesMigration() migration {
+	return migration{
+		version:  11,
+		name:     "log_fillfactor",
+		postgres: []string{`ALTER TABLE message_logs SET (fillfactor = 50)`},
+	}
+}
+
 // PendingReplies returns a tenant's OUT rows still pending, oldest first:
 // replies whose send was cut short by a crash, to be finished with the
 // same WhatsApp message id.

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/flowhq/flowhq/store"
@@ -93,7 +94,7 @@ func TestPendingRepliesMigrationBackfills(t *testing.T) {
 		for _, q := range []string{
 			`DROP TABLE pending_replies`,
 			`CREATE INDEX message_logs_pending_idx ON message_logs (tenant_id, created_at, id) WHERE status = 'pending'`,
-			`DELETE FROM schema_migrations WHERE version = 10`,
+			`DELETE FROM schema_migrations WHERE version >= 10`, // and the later ones, which apply again harmlessly
 		} {
 			if _, err := s.SQLDB().ExecContext(ctxT(t), q); err != nil {
 				t.Fatal(err)
@@ -105,6 +106,56 @@ func TestPendingRepliesMigrationBackfills(t *testing.T) {
 		s = storetest.Open(t, cfg)
 		if got := pendingIDs(t, s, a.ID); !equalIDs(got, []int64{p.ID}) {
 			t.Fatalf("after migrating: pending %v, want %v", got, []int64{p.ID})
+		}
+	})
+}
+
+// On PostgreSQL message_logs leaves half of each page free, so marking a
+// reply sent stays a heap-only update (migration 11), and the text keys of
+// the log's indexes compare bytes (migration 12), also when a query joins
+// them with a column of the database's default collation.
+func TestPostgresLogStorage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		if s.Dialect() != store.DialectPostgres {
+			t.Skip("PostgreSQL storage settings")
+		}
+		db := s.SQLDB()
+		var opts string
+		err := db.QueryRowContext(ctxT(t),
+			`SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'message_logs'`).Scan(&opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opts != "fillfactor=50" {
+			t.Fatalf("message_logs options %q, want fillfactor=50", opts)
+		}
+		rows, err := db.QueryContext(ctxT(t), `SELECT table_name || '.' || column_name FROM information_schema.columns
+			WHERE table_name IN ('message_logs', 'pending_replies') AND collation_name = 'C' ORDER BY 1`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cols []string
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				t.Fatal(err)
+			}
+			cols = append(cols, c)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		want := "message_logs.chat message_logs.direction message_logs.tenant_id message_logs.wa_message_id pending_replies.tenant_id"
+		if got := strings.Join(cols, " "); got != want {
+			t.Fatalf("byte-order columns %q, want %q", got, want)
+		}
+		// A chat page joins chats (default collation) with message_logs.
+		a := newTenant(t, s, "A", "")
+		msg := in(a.ID, "c1", "i1", "hi")
+		commit(t, s, store.Op{Insert: msg})
+		chats, err := s.ListChats(ctxT(t), a.ID, store.ListChatsOptions{Limit: 10})
+		if err != nil || len(chats) != 1 || chats[0].Chat != "c1" {
+			t.Fatalf("chats %+v, %v", chats, err)
 		}
 	})
 }
