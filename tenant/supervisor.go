@@ -431,11 +431,16 @@ func (s *Supervisor) Status(ctx context.Context, id string) (Status, error) {
 		}
 		st.Worker = w
 	}
+	// A state not yet written is newer than the stored one. Look for it
+	// before reading the store: looked for afterwards, a flush finishing in
+	// between would hide it and leave the stored row read before that
+	// flush, an older state.
+	pending, isPending := s.states.pendingSession(id)
 	sess, err := s.opts.Store.GetSession(ctx, id)
 	if err != nil {
 		return st, fmt.Errorf("tenant: status %s: %w", id, err)
 	}
-	if pending, ok := s.states.pendingSession(id); ok {
+	if isPending {
 		pending.LastSeenAt = sess.LastSeenAt
 		sess = pending
 	}
