@@ -34,9 +34,9 @@ import (
 // comes, and short pauses often are what traffic needs: customers keep
 // writing while the writer waits, so everything that arrives during a
 // pause queues behind it. Measured with simulate (SQLite, 1,000 × 10,
-// 200,000 messages), paced at 5,000 msg/s: p99 43–58 ms at 2,000 pages,
-// 40–47 at 4,000, 57–61 at 8,000 and 173–179 at 100,000 (one pause of
-// seconds). With at most 50 messages awaiting their reply (a closed loop
+// 200,000 messages), paced at 5,000 msg/s: p99 37–58 ms at 2,000 pages,
+// 38–47 at 4,000, 57–61 at 8,000 and 173–209 at 100,000 (p95 97–131:
+// long pauses). With at most 50 messages awaiting their reply (a closed loop
 // hides pauses) 100,000 pages looked better: p99 19 against 35 ms.
 const sqliteAutoCheckpoint = 4000
 
