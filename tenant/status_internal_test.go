@@ -23,6 +23,7 @@ func TestStatusNeverGoesBackWhileFlushing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer sup.Shutdown(ctx)
 	tn := &store.Tenant{Name: "status", Status: store.TenantPending}
 	if err := st.CreateTenant(ctx, tn, store.TenantConfig{TemplateType: "booking", Language: "auto"}); err != nil {
 		t.Fatal(err)
